@@ -1,0 +1,211 @@
+/**
+ * Socket messages, both directions. Every frame is parsed with these at the boundary.
+ * docs/PROTOCOL.md documents each message, field and close code.
+ */
+import { z } from 'zod';
+import { Department, Element, Id, IsoDateTime, ScriptInfo } from './domain';
+import { ErrorCode } from './codes';
+import { Op } from './ops';
+
+const Version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+// ---- client → server -------------------------------------------------------------------------
+
+/** First message on every socket. Crew send their share token here (never in the URL). */
+export const Hello = z.strictObject({
+  type: z.literal('hello'),
+  protocol: z.number().int().min(0).max(1_000_000),
+  /** Crew share token. SMs authenticate with their session cookie instead. */
+  token: z.string().min(1).max(200).optional(),
+  /** The last version this client holds; null for a client with nothing. */
+  lastVersion: Version.nullable(),
+  /** A stable id of this device (kept in local storage), for presence. */
+  deviceId: z.string().min(1).max(64),
+});
+export type Hello = z.infer<typeof Hello>;
+
+export const OpMessage = z.strictObject({
+  type: z.literal('op'),
+  /** Client-made id; the server applies each opId once. */
+  opId: Id,
+  /** The script version the client had applied when it made the op (for conflict notices). */
+  baseVersion: Version,
+  op: Op,
+});
+export type OpMessage = z.infer<typeof OpMessage>;
+
+/** Ask for every change after fromVersion (a gap was seen). */
+export const Resync = z.strictObject({ type: z.literal('resync'), fromVersion: Version });
+export type Resync = z.infer<typeof Resync>;
+
+/** Clock sync and liveness: t0 is the client's send time (its own monotonic clock). */
+export const Ping = z.strictObject({
+  type: z.literal('ping'),
+  id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  t0: z.number().finite(),
+});
+export type Ping = z.infer<typeof Ping>;
+
+export const ClientMessage = z.discriminatedUnion('type', [Hello, OpMessage, Resync, Ping]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+// ---- server → client -------------------------------------------------------------------------
+
+export const Role = z.enum(['sm', 'crew']);
+export type Role = z.infer<typeof Role>;
+
+export const Actor = z.strictObject({
+  kind: z.enum(['sm', 'crew', 'system']),
+  name: z.string(),
+});
+export type Actor = z.infer<typeof Actor>;
+
+export const PatchSchema = z.strictObject({
+  upserts: z.array(Element),
+  deletes: z.array(Id),
+  info: ScriptInfo.optional(),
+});
+
+export const PrevSchema = z.strictObject({
+  elements: z.record(z.string(), Element.nullable()),
+  info: ScriptInfo.optional(),
+});
+
+/** One committed version, as one view sees it. */
+export const Change = z.strictObject({
+  version: Version,
+  /** The op's client id: present for the full (SM) view only. */
+  opId: Id.nullable(),
+  actor: Actor,
+  at: IsoDateTime,
+  kind: z.string(),
+  patch: PatchSchema,
+});
+export type Change = z.infer<typeof Change>;
+
+export const Welcome = z.strictObject({
+  type: z.literal('welcome'),
+  protocol: z.number().int(),
+  role: Role,
+  /** The script version at the moment of welcome; a snapshot or changes up to it follow. */
+  version: Version,
+  connectionId: z.string(),
+  name: z.string(),
+  /** Server clock (ms since epoch) when the welcome was sent. */
+  serverTime: z.number(),
+});
+export type Welcome = z.infer<typeof Welcome>;
+
+export const ScriptHeader = z.strictObject({
+  id: Id,
+  showId: Id,
+  shared: z.boolean(),
+  ...ScriptInfo.shape,
+});
+export type ScriptHeader = z.infer<typeof ScriptHeader>;
+
+export const Snapshot = z.strictObject({
+  type: z.literal('snapshot'),
+  version: Version,
+  script: ScriptHeader,
+  elements: z.array(Element),
+  departments: z.array(Department),
+});
+export type Snapshot = z.infer<typeof Snapshot>;
+
+/** Live broadcast (one change) and catch-up (many), in version order, without gaps. */
+export const Changes = z.strictObject({ type: z.literal('changes'), changes: z.array(Change) });
+export type Changes = z.infer<typeof Changes>;
+
+export const Ack = z.strictObject({
+  type: z.literal('ack'),
+  opId: Id,
+  version: Version,
+  /** Values before the op, so the client can build its undo. */
+  prev: PrevSchema,
+  /** True when this opId had already been applied (a retry); nothing was applied again. */
+  duplicate: z.boolean(),
+});
+export type Ack = z.infer<typeof Ack>;
+
+export const Conflict = z.strictObject({
+  type: z.literal('conflict'),
+  version: Version,
+  elementId: Id,
+  elementName: z.string(),
+  field: z.string(),
+  /** True: this client's change replaced the other's. False: the other's replaced this client's. */
+  yoursWon: z.boolean(),
+  other: Actor,
+  /** When the replaced change was made. */
+  otherAt: IsoDateTime,
+  message: z.string(),
+});
+export type Conflict = z.infer<typeof Conflict>;
+
+export const PresenceCrew = z.strictObject({
+  crewId: Id,
+  name: z.string(),
+  role: z.string(),
+  allDepartments: z.boolean(),
+  departmentIds: z.array(Id),
+  devices: z.number().int().min(0),
+});
+export type PresenceCrew = z.infer<typeof PresenceCrew>;
+
+export const Presence = z.strictObject({
+  type: z.literal('presence'),
+  sm: z.strictObject({ connected: z.boolean(), devices: z.number().int().min(0) }),
+  /** Who is watching: sent to SMs only. */
+  crew: z.array(PresenceCrew).optional(),
+});
+export type Presence = z.infer<typeof Presence>;
+
+export const ErrorMessage = z.strictObject({
+  type: z.literal('error'),
+  code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
+  message: z.string(),
+  opId: Id.optional(),
+  retryable: z.boolean(),
+});
+export type ErrorMessage = z.infer<typeof ErrorMessage>;
+
+export const Pong = z.strictObject({
+  type: z.literal('pong'),
+  id: z.number().int(),
+  t0: z.number(),
+  /** Server receive and send times, ms since epoch on the server's reference clock. */
+  t1: z.number(),
+  t2: z.number(),
+});
+export type Pong = z.infer<typeof Pong>;
+
+export const ServerMessage = z.discriminatedUnion('type', [
+  Welcome,
+  Snapshot,
+  Changes,
+  Ack,
+  Conflict,
+  Presence,
+  ErrorMessage,
+  Pong,
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+/** Limits the server enforces (also documented). */
+export const LIMITS = {
+  /** Largest frame accepted, bytes. */
+  maxMessageBytes: 64 * 1024,
+  /** Time to send a valid hello after connecting. */
+  authTimeoutMs: 5_000,
+  /** Sustained messages per second per connection (token bucket), and the burst allowed. */
+  messagesPerSecond: 50,
+  messageBurst: 200,
+  /** Past this many bytes queued for a socket, it is cut off (it catches up when it returns). */
+  maxBufferedBytes: 1024 * 1024,
+  /** Catch-up sends changes when a client is at most this many versions behind; else a snapshot. */
+  maxCatchUpChanges: 500,
+  /** Open sockets per crew link and per SM account. */
+  maxSocketsPerCrew: 5,
+  maxSocketsPerUser: 20,
+} as const;

@@ -1,0 +1,71 @@
+/**
+ * REST request bodies. Responses use the domain shapes (Show, Department, Script, Element,
+ * CrewAssignment); errors are `{ error: { code, message, field? } }` with an HTTP status.
+ */
+import { z } from 'zod';
+import { CrewAssignment, Department, Element, ScriptInfoFields, Show } from './domain';
+
+export const RegisterBody = z.strictObject({
+  email: z.email().max(254),
+  password: z.string().min(8, 'at least 8 characters').max(200),
+  displayName: z.string().trim().min(1, 'display name is required').max(120),
+});
+export const LoginBody = z.strictObject({
+  email: z.string().max(254),
+  password: z.string().max(200),
+});
+
+const ShowFields = Show.omit({ id: true, createdAt: true, updatedAt: true }).shape;
+export const ShowCreateBody = z.strictObject({
+  name: ShowFields.name,
+  venue: ShowFields.venue.default(''),
+  firstPerformanceAt: ShowFields.firstPerformanceAt.default(null),
+  endsAt: ShowFields.endsAt.default(null),
+  notes: ShowFields.notes.default(''),
+  /** Create the usual departments (LX, SND, FLY, …) with the show. */
+  defaultDepartments: z.boolean().default(true),
+});
+export const ShowUpdateBody = z.strictObject(ShowFields).partial();
+
+const DeptFields = Department.omit({ id: true, showId: true }).shape;
+export const DepartmentCreateBody = z.strictObject(DeptFields);
+export const DepartmentUpdateBody = z.strictObject(DeptFields).partial();
+
+export const ScriptCreateBody = z.strictObject({
+  name: ScriptInfoFields.name,
+  status: ScriptInfoFields.status.default('DRAFT'),
+  notes: ScriptInfoFields.notes.default(''),
+  plannedStart: ScriptInfoFields.plannedStart.default(null),
+  plannedEnd: ScriptInfoFields.plannedEnd.default(null),
+  shared: z.boolean().default(false),
+});
+export const ScriptUpdateBody = z.strictObject({ ...ScriptInfoFields, shared: z.boolean() }).partial();
+export const ScriptDuplicateBody = z.strictObject({ name: ScriptInfoFields.name.optional() });
+
+/** Element create over REST: the same shape as the create op (client-made id). */
+export const ElementCreateBody = Element;
+
+const CrewFields = CrewAssignment.pick({ name: true, email: true, role: true }).shape;
+export const CrewCreateBody = z.strictObject({
+  name: CrewFields.name,
+  email: CrewFields.email.default(null),
+  role: CrewFields.role.default(''),
+  allDepartments: z.boolean().default(false),
+  departmentIds: z.array(z.uuid()).max(100).default([]),
+  /** Days until the link expires (default 30). */
+  expiresInDays: z.number().int().min(1).max(3650).default(30),
+});
+export const CrewUpdateBody = z
+  .strictObject({
+    name: CrewFields.name,
+    email: CrewFields.email,
+    role: CrewFields.role,
+    allDepartments: z.boolean(),
+    departmentIds: z.array(z.uuid()).max(100),
+    expiresInDays: z.number().int().min(1).max(3650),
+  })
+  .partial();
+
+export interface ApiError {
+  error: { code: string; message: string; field?: string };
+}

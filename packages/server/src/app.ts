@@ -1,0 +1,135 @@
+/**
+ * The HTTP server: Fastify with the REST API, the socket hub, health endpoints and the web app,
+ * all on one port.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import websocket from '@fastify/websocket';
+import { LIMITS } from '@cuebe/protocol';
+import type { Config } from './config';
+import type { AppContext } from './context';
+import type { Database } from './db/open';
+import { AppError } from './errors';
+import { LocalFanout, type Fanout } from './hub/fanout';
+import { allowedOrigins, originAllowed } from './http/origin';
+import { loadSecret } from './auth/tokens';
+import { ScriptStore } from './scripts/store';
+import { registerRoutes } from './routes';
+import { registerHub } from './hub';
+
+export interface BuildOptions {
+  config: Config;
+  database: Database;
+  fanout?: Fanout;
+  /** A pino logger destination for tests (defaults to stdout). */
+  logStream?: NodeJS.WritableStream;
+}
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
+  const { config, database } = opts;
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
+      // Never log cookies, tokens or bodies.
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-crew-token"]'],
+      serializers: {
+        req: (req) => ({ method: req.method, url: req.url?.split('?')[0], remote: req.ip }),
+      },
+    },
+    bodyLimit: 256 * 1024,
+    trustProxy: true,
+    // Handshake hardening: a request with thousands of headers is refused by Node before ws sees it.
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  const fanout = opts.fanout ?? new LocalFanout(config.nodeId);
+  const secret = await loadSecret(database.db, config.secret);
+  const ctx: AppContext = {
+    config,
+    database,
+    store: new ScriptStore(database.db),
+    fanout,
+    secret,
+    log: app.log,
+  };
+
+  await app.register(cookie);
+  await app.register(websocket, {
+    options: { maxPayload: LIMITS.maxMessageBytes, perMessageDeflate: false, clientTracking: false },
+  });
+
+  const origins = allowedOrigins(config);
+  app.addHook('onRequest', async (req) => {
+    if (SAFE_METHODS.has(req.method)) return;
+    if (originAllowed(req.raw, origins) === false)
+      throw new AppError(403, 'FORBIDDEN', 'cross-site request refused (Origin not allowed)');
+  });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    );
+    reply.header('X-Frame-Options', 'DENY');
+    return payload;
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof AppError) {
+      if (err.status >= 500) req.log.error({ err: err.cause ?? err }, err.message);
+      return reply.status(err.status).send({ error: { code: err.code, message: err.message, field: err.field } });
+    }
+    const e = err as { statusCode?: number; code?: string; message: string };
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return reply.status(413).send({ error: { code: 'TOO_LARGE', message: 'request body too large' } });
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+      return reply.status(e.statusCode).send({ error: { code: 'BAD_MESSAGE', message: e.message } });
+    req.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+  });
+
+  app.get('/healthz', async () => ({ ok: true, node: fanout.nodeId }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await database.db.execute('select 1');
+      return { ok: true, database: database.kind };
+    } catch {
+      return reply.status(503).send({ ok: false, database: database.kind });
+    }
+  });
+
+  await registerRoutes(app, ctx);
+  await registerHub(app, ctx);
+  await registerWeb(app, config);
+  return { app, ctx };
+}
+
+/** The built web app, with index.html for every client-side route. */
+async function registerWeb(app: FastifyInstance, config: Config): Promise<void> {
+  const dist = config.webDist ?? fileURLToPath(new URL('../../web/dist', import.meta.url));
+  const hasDist = existsSync(`${dist}/index.html`);
+  if (hasDist) await app.register(fastifyStatic, { root: dist, wildcard: false, index: false });
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (req.method !== 'GET' || path.startsWith('/api/') || path.startsWith('/ws/'))
+      return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${path}` } });
+    if (!hasDist)
+      return reply
+        .type('text/plain')
+        .send('Cuebe server is running. The web app is not built: run `npm run build` (npm start does it).');
+    return reply.type('text/html').sendFile('index.html');
+  });
+}

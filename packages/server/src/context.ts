@@ -1,0 +1,16 @@
+/** What every route module and the hub share. */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config';
+import type { Database } from './db/open';
+import type { Fanout } from './hub/fanout';
+import type { ScriptStore } from './scripts/store';
+
+export interface AppContext {
+  config: Config;
+  database: Database;
+  store: ScriptStore;
+  fanout: Fanout;
+  /** Signs crew links. */
+  secret: Buffer;
+  log: FastifyBaseLogger;
+}

@@ -1,0 +1,181 @@
+/**
+ * The database schema (Drizzle). Both backends (PGlite, PostgreSQL) run the same migrations,
+ * generated from this file into ../../drizzle by `npm run db:generate -w @cuebe/server`.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { Actor, Element, Patch, Prev, SimpleOp, Op } from '@cuebe/protocol';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const created = () => ts('created_at').notNull().defaultNow();
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: created(),
+});
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** sha256 of the cookie's token: a database leak does not hand out sessions. */
+    id: text('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: created(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+export const shows = pgTable(
+  'shows',
+  {
+    id: uuid('id').primaryKey(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    venue: text('venue').notNull().default(''),
+    firstPerformanceAt: ts('first_performance_at'),
+    endsAt: ts('ends_at'),
+    notes: text('notes').notNull().default(''),
+    createdAt: created(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('shows_owner_idx').on(t.ownerId)],
+);
+
+export const departments = pgTable(
+  'departments',
+  {
+    id: uuid('id').primaryKey(),
+    showId: uuid('show_id')
+      .notNull()
+      .references(() => shows.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    initials: text('initials').notNull(),
+    colour: text('colour').notNull(),
+    createdAt: created(),
+  },
+  (t) => [index('departments_show_idx').on(t.showId)],
+);
+
+export const scripts = pgTable(
+  'scripts',
+  {
+    id: uuid('id').primaryKey(),
+    showId: uuid('show_id')
+      .notNull()
+      .references(() => shows.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    status: text('status').$type<'DRAFT' | 'WORKING' | 'FINAL' | 'IMPORTED' | 'BACKUP' | 'COPY'>().notNull(),
+    notes: text('notes').notNull().default(''),
+    plannedStart: ts('planned_start'),
+    plannedEnd: ts('planned_end'),
+    shared: boolean('shared').notNull().default(false),
+    /** Bumped by one in the transaction of every committed op (DESIGN §3). */
+    version: integer('version').notNull().default(0),
+    createdAt: created(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('scripts_show_idx').on(t.showId)],
+);
+
+/** Per field: the version that last changed it, and who — for conflict notices. */
+export type FieldMeta = Record<
+  string,
+  { v: number; by: Actor & { id: string | null; deviceId?: string | null }; at: string }
+>;
+
+export const elements = pgTable(
+  'elements',
+  {
+    id: uuid('id').primaryKey(),
+    scriptId: uuid('script_id')
+      .notNull()
+      .references(() => scripts.id, { onDelete: 'cascade' }),
+    type: text('type').$type<Element['type']>().notNull(),
+    name: text('name').notNull(),
+    notes: text('notes').notNull().default(''),
+    departmentId: uuid('department_id'),
+    priority: text('priority').$type<Element['priority']>().notNull(),
+    offsetMs: integer('offset_ms').notNull(),
+    durationMs: integer('duration_ms'),
+    location: text('location').notNull().default(''),
+    colour: text('colour'),
+    parentId: uuid('parent_id'),
+    orderKey: text('order_key').notNull(),
+    fieldMeta: jsonb('field_meta')
+      .$type<FieldMeta>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+  },
+  (t) => [index('elements_script_idx').on(t.scriptId)],
+);
+
+/** The op log: one row per committed version of a script. */
+export const ops = pgTable(
+  'ops',
+  {
+    scriptId: uuid('script_id')
+      .notNull()
+      .references(() => scripts.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    /** The client's op id (idempotency); null for server-made entries. */
+    opId: uuid('op_id'),
+    actor: jsonb('actor').$type<Actor & { id: string | null }>().notNull(),
+    kind: text('kind').notNull(),
+    op: jsonb('op').$type<Op | SimpleOp | { kind: string }>().notNull(),
+    patch: jsonb('patch').$type<Patch>().notNull(),
+    prev: jsonb('prev').$type<Prev>().notNull(),
+    createdAt: created(),
+  },
+  (t) => [primaryKey({ columns: [t.scriptId, t.version] }), uniqueIndex('ops_op_id_idx').on(t.scriptId, t.opId)],
+);
+
+export const crew = pgTable(
+  'crew',
+  {
+    id: uuid('id').primaryKey(),
+    showId: uuid('show_id')
+      .notNull()
+      .references(() => shows.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    email: text('email'),
+    role: text('role').notNull().default(''),
+    allDepartments: boolean('all_departments').notNull().default(false),
+    departmentIds: jsonb('department_ids')
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    /** Bumped by a rotation: the link is an HMAC of (id, generation), so showing it again needs no plain copy. */
+    generation: integer('generation').notNull().default(0),
+    /** sha256 of the current link token, for look-up. */
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: created(),
+  },
+  (t) => [index('crew_show_idx').on(t.showId)],
+);
+
+/** Server-wide settings shared by every node (the link-signing secret when CUEBE_SECRET is unset). */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

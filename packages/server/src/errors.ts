@@ -1,0 +1,69 @@
+/**
+ * One error type for REST and socket alike: a stable code, an HTTP status, a message for
+ * people, and the field at fault when there is one.
+ */
+import type { ErrorCode } from '@cuebe/protocol';
+import type { ZodError } from 'zod';
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | 'UNAUTHORIZED' | 'CONFLICT' | 'EXPIRED' | 'REVOKED' | 'TOO_LARGE',
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const badRequest = (message: string, field?: string) => new AppError(400, 'BAD_MESSAGE', message, field);
+export const unauthorized = (message = 'log in first') => new AppError(401, 'UNAUTHORIZED', message);
+export const forbidden = (message = 'not allowed') => new AppError(403, 'FORBIDDEN', message);
+export const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
+export const conflict = (message: string, field?: string) => new AppError(409, 'CONFLICT', message, field);
+
+/** A zod failure as a 400 naming the first field at fault. */
+export function fromZod(error: ZodError, prefix = ''): AppError {
+  const issue = error.issues[0];
+  const path = issue?.path.map(String).join('.') ?? '';
+  const field = [prefix, path].filter(Boolean).join('.') || undefined;
+  const message = field ? `${field}: ${issue?.message ?? 'invalid'}` : (issue?.message ?? 'invalid input');
+  return new AppError(400, 'BAD_MESSAGE', message, field);
+}
+
+/** Errors that mean the database cannot be reached right now (retry later), not a bad request. */
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; cause?: unknown } | null;
+  if (!e) return false;
+  const codes = [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
+    '57P01',
+    '57P02',
+    '57P03',
+    '08000',
+    '08003',
+    '08006',
+    '08001',
+    '53300',
+  ];
+  if (e.code && codes.includes(e.code)) return true;
+  if (
+    e.message &&
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      e.message,
+    )
+  )
+    return true;
+  return e.cause !== undefined && e.cause !== err && isUnavailable(e.cause);
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; cause?: unknown } | null;
+  if (!e) return false;
+  if (e.code === '23505') return true;
+  return e.cause !== undefined && e.cause !== err && isUniqueViolation(e.cause);
+}

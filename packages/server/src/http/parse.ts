@@ -1,0 +1,11 @@
+/** Parse at the boundary: every body, param and query goes through a schema, never a cast. */
+import { z, type ZodType } from 'zod';
+import { fromZod } from '../errors';
+
+export function parse<T extends ZodType>(schema: T, data: unknown, prefix = ''): z.output<T> {
+  const r = schema.safeParse(data ?? {});
+  if (!r.success) throw fromZod(r.error, prefix);
+  return r.data;
+}
+
+export const IdParam = (name: string) => z.object({ [name]: z.uuid(`${name} must be a UUID`) });

@@ -1,0 +1,54 @@
+/**
+ * Fan-out between nodes (DESIGN §6): every committed entry and access change is published once;
+ * every node (this one included) delivers it to its own sockets. In-process by default; a Redis
+ * implementation fills the same interface. Messages carry the origin node id, so a node can tell
+ * its own echo from a relayed message, and relayed ops are never persisted again.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PolicyReason } from '@cuebe/protocol';
+import type { LogEntry } from '../scripts/store';
+
+export type FanoutMessage =
+  /** A committed version of a script. */
+  | { type: 'entry'; origin: string; entry: LogEntry }
+  /**
+   * Who may see what changed: close the matching sockets (crewId: one link; scriptId: all crew
+   * of a script; showId: all crew of a show; userId: an SM's sockets) with CloseCode.POLICY.
+   */
+  | {
+      type: 'access';
+      origin: string;
+      reason: PolicyReason;
+      crewId?: string;
+      scriptId?: string;
+      showId?: string;
+      userId?: string;
+    };
+
+export type FanoutHandler = (msg: FanoutMessage) => void;
+
+export interface Fanout {
+  readonly nodeId: string;
+  publish(msg: FanoutMessage): Promise<void>;
+  subscribe(handler: FanoutHandler): () => void;
+  close(): Promise<void>;
+}
+
+/** One process: publish calls every subscriber at once, in order. */
+export class LocalFanout implements Fanout {
+  private readonly handlers = new Set<FanoutHandler>();
+  constructor(readonly nodeId: string = randomUUID()) {}
+
+  async publish(msg: FanoutMessage): Promise<void> {
+    for (const h of this.handlers) h(msg);
+  }
+
+  subscribe(handler: FanoutHandler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+  }
+}
