@@ -22,6 +22,8 @@ export const CloseCode = {
   FORBIDDEN: 4003,
   /** The script does not exist (or was deleted while connected). */
   NOT_FOUND: 4004,
+  /** This connection's rights changed (e.g. its departments): reconnect now for a fresh view. */
+  RECONNECT: 4010,
   /** Too many connections for this credential. */
   TOO_MANY_CONNECTIONS: 4008,
   /** Sustained flooding past the per-connection rate limit. */

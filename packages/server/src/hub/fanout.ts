@@ -6,19 +6,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PolicyReason } from '@cuebe/protocol';
-import type { LogEntry } from '../scripts/store';
+import type { ConflictInfo, LogEntry } from '../scripts/store';
+
+/** Why sockets must close: a policy reason (1008), 'changed' (4010 reconnect), 'deleted' (4004). */
+export type AccessReason = PolicyReason | 'changed' | 'deleted';
 
 export type FanoutMessage =
-  /** A committed version of a script. */
-  | { type: 'entry'; origin: string; entry: LogEntry }
+  /** A committed version of a script (with the conflicts it caused, to tell the other editor). */
+  | { type: 'entry'; origin: string; entry: LogEntry; conflicts?: ConflictInfo[] }
   /**
    * Who may see what changed: close the matching sockets (crewId: one link; scriptId: all crew
-   * of a script; showId: all crew of a show; userId: an SM's sockets) with CloseCode.POLICY.
+   * of a script, or everyone when deleted; showId: all of a show; userId: an SM's sockets).
    */
   | {
       type: 'access';
       origin: string;
-      reason: PolicyReason;
+      reason: AccessReason;
       crewId?: string;
       scriptId?: string;
       showId?: string;
