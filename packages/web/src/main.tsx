@@ -1,7 +1,22 @@
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { captureCrewToken } from './lib/crewToken';
+import './lib/prefs';
+import './styles.css';
+import { App } from './App';
 
-function App() {
-  return <h1>Cuebe</h1>;
-}
+// First thing: take a crew token out of the address bar before anything can copy the URL.
+captureCrewToken();
 
-createRoot(document.getElementById('root')!).render(<App />);
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { refetchOnWindowFocus: true, retry: 1 } },
+});
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <App />
+    </QueryClientProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,58 @@
+/** The crew member's start page: the show and its shared scripts. */
+import { useCrewAccess } from './useCrewAccess';
+import { LinkEndedPage, reasonFromHttp } from './LinkEndedPage';
+import { Link } from '../ui/Link';
+import { TopBar } from '../ui/TopBar';
+import { ErrorNote } from '../ui/ErrorNote';
+import { DeptChip } from '../ui/DeptChip';
+
+export function CrewHome() {
+  const access = useCrewAccess();
+  if (access.status === 'no-token') return <LinkEndedPage reason="no-token" />;
+  if (access.status === 'denied')
+    return <LinkEndedPage reason={reasonFromHttp(access.httpStatus)} detail={access.message} />;
+  return (
+    <>
+      <TopBar home="/c" />
+      <main className="page crew-page">
+        {access.status === 'loading' && <p className="muted">Loading…</p>}
+        {access.status === 'error' && <ErrorNote error={access.error} />}
+        {access.status === 'ready' && (
+          <>
+            <div className="crew-hello">
+              <h1>{access.me.show.name}</h1>
+              <p className="muted">
+                {access.me.crew.name}
+                {access.me.crew.role && ` · ${access.me.crew.role}`}
+              </p>
+              <div className="crew-depts">
+                {access.me.crew.allDepartments ? (
+                  <span className="badge">All departments</span>
+                ) : (
+                  access.me.departments
+                    .filter((d) => access.me.crew.departmentIds.includes(d.id))
+                    .map((d) => <DeptChip key={d.id} department={d} />)
+                )}
+              </div>
+            </div>
+            <h2>Scripts</h2>
+            {access.me.scripts.length === 0 ? (
+              <p className="empty">No scripts are shared yet. This page updates when you reload it.</p>
+            ) : (
+              <ul className="card-list">
+                {access.me.scripts.map((s) => (
+                  <li key={s.id}>
+                    <Link href={`/c/scripts/${s.id}`} className="card card-link">
+                      <strong>{s.name}</strong>
+                      <span className="muted">{s.status}</span>
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        )}
+      </main>
+    </>
+  );
+}

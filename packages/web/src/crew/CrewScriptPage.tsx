@@ -1,0 +1,3 @@
+export function CrewScriptPage(_: { scriptId: string }) {
+  return null;
+}

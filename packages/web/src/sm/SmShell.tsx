@@ -1,0 +1,37 @@
+/** The frame of every SM page: top bar with the user and log out. */
+import type { ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import type { User } from '@cuebe/protocol';
+import { auth } from '../api/sm';
+import { navigate } from '../lib/router';
+import { TopBar } from '../ui/TopBar';
+
+export function SmShell({ user, crumbs, children }: { user: User; crumbs?: ReactNode; children: ReactNode }) {
+  const qc = useQueryClient();
+  const logout = async () => {
+    try {
+      await auth.logout();
+    } finally {
+      qc.clear();
+      navigate('/login', { replace: true });
+    }
+  };
+  return (
+    <>
+      <TopBar
+        crumbs={crumbs}
+        right={
+          <>
+            <span className="user-name" title={user.email}>
+              {user.displayName}
+            </span>
+            <button type="button" className="btn btn-ghost" onClick={logout}>
+              Log out
+            </button>
+          </>
+        }
+      />
+      {children}
+    </>
+  );
+}

@@ -1,0 +1,13 @@
+import type { AnchorHTMLAttributes, MouseEvent } from 'react';
+import { navigate } from '../lib/router';
+
+/** An anchor that navigates in-app on a plain click and behaves normally with modifier keys. */
+export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+  const click = (e: MouseEvent<HTMLAnchorElement>) => {
+    onClick?.(e);
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(href);
+  };
+  return <a href={href} onClick={click} {...rest} />;
+}
