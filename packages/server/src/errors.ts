@@ -26,7 +26,9 @@ export const conflict = (message: string, field?: string) => new AppError(409, '
 /** A zod failure as a 400 naming the first field at fault. */
 export function fromZod(error: ZodError, prefix = ''): AppError {
   const issue = error.issues[0];
-  const path = issue?.path.map(String).join('.') ?? '';
+  // An unknown key in a strict object is reported at the object; name the key itself.
+  const keys = issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
+  const path = [...(issue?.path.map(String) ?? []), ...keys].join('.');
   const field = [prefix, path].filter(Boolean).join('.') || undefined;
   const message = field ? `${field}: ${issue?.message ?? 'invalid'}` : (issue?.message ?? 'invalid input');
   return new AppError(400, 'BAD_MESSAGE', message, field);

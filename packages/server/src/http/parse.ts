@@ -8,4 +8,8 @@ export function parse<T extends ZodType>(schema: T, data: unknown, prefix = ''):
   return r.data;
 }
 
-export const IdParam = (name: string) => z.object({ [name]: z.uuid(`${name} must be a UUID`) });
+export function IdParam<K extends string>(name: K) {
+  // A computed key widens to string in TypeScript; the shape is exactly { [name]: uuid }.
+  const shape = { [name]: z.uuid(`${name} must be a UUID`) } as { [P in K]: ReturnType<typeof z.uuid> };
+  return z.object(shape);
+}

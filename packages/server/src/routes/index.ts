@@ -1,5 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
+import { authRoutes } from './auth';
+import { crewRoutes } from './crew';
+import { crewAccessRoutes } from './crew-access';
+import { departmentRoutes } from './departments';
+import { elementRoutes } from './elements';
+import { historyRoutes } from './history';
+import { scriptRoutes } from './scripts';
+import { showRoutes } from './shows';
 
-/** Every REST route module registers here. */
-export async function registerRoutes(_app: FastifyInstance, _ctx: AppContext): Promise<void> {}
+/** Every REST route module registers here. docs/API.md lists them all. */
+export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await authRoutes(app, ctx);
+  await showRoutes(app, ctx);
+  await departmentRoutes(app, ctx);
+  await scriptRoutes(app, ctx);
+  await elementRoutes(app, ctx);
+  await historyRoutes(app, ctx);
+  await crewRoutes(app, ctx);
+  await crewAccessRoutes(app, ctx);
+}

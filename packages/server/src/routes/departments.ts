@@ -1,0 +1,88 @@
+/** Departments of a show: name, initials (unique in the show), colour. */
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { DepartmentCreateBody, DepartmentUpdateBody } from '@cuebe/protocol';
+import type { AppContext } from '../context';
+import type { Conn } from '../db/open';
+import { crew, departments, elements, scripts } from '../db/schema';
+import { conflict } from '../errors';
+import { IdParam, parse } from '../http/parse';
+import { requireUser } from '../auth/guard';
+import { ownedDepartment, ownedShow } from '../auth/owner';
+import { toDepartment } from '../scripts/rows';
+
+async function checkInitialsFree(db: Conn, showId: string, initials: string, except?: string): Promise<void> {
+  const [clash] = await db
+    .select({ id: departments.id })
+    .from(departments)
+    .where(
+      and(
+        eq(departments.showId, showId),
+        sql`lower(${departments.initials}) = ${initials.toLowerCase()}`,
+        except ? ne(departments.id, except) : undefined,
+      ),
+    );
+  if (clash) throw conflict(`another department of this show already uses the initials ${initials}`, 'initials');
+}
+
+export async function departmentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const db = ctx.database.db;
+
+  app.get('/api/shows/:showId/departments', async (req) => {
+    const user = await requireUser(ctx, req);
+    const { showId } = parse(IdParam('showId'), req.params);
+    await ownedShow(db, user.id, showId);
+    const rows = await db
+      .select()
+      .from(departments)
+      .where(eq(departments.showId, showId))
+      .orderBy(asc(departments.createdAt), asc(departments.name));
+    return { departments: rows.map(toDepartment) };
+  });
+
+  app.post('/api/shows/:showId/departments', async (req, reply) => {
+    const user = await requireUser(ctx, req);
+    const { showId } = parse(IdParam('showId'), req.params);
+    const body = parse(DepartmentCreateBody, req.body);
+    await ownedShow(db, user.id, showId);
+    await checkInitialsFree(db, showId, body.initials);
+    const [row] = await db
+      .insert(departments)
+      .values({ id: randomUUID(), showId, ...body })
+      .returning();
+    return reply.status(201).send({ department: toDepartment(row!) });
+  });
+
+  app.patch('/api/departments/:departmentId', async (req) => {
+    const user = await requireUser(ctx, req);
+    const { departmentId } = parse(IdParam('departmentId'), req.params);
+    const body = parse(DepartmentUpdateBody, req.body);
+    const dept = await ownedDepartment(db, user.id, departmentId);
+    if (body.initials !== undefined) await checkInitialsFree(db, dept.showId, body.initials, dept.id);
+    if (Object.keys(body).length === 0) return { department: toDepartment(dept) };
+    const [row] = await db.update(departments).set(body).where(eq(departments.id, departmentId)).returning();
+    return { department: toDepartment(row!) };
+  });
+
+  app.delete('/api/departments/:departmentId', async (req, reply) => {
+    const user = await requireUser(ctx, req);
+    const { departmentId } = parse(IdParam('departmentId'), req.params);
+    const dept = await ownedDepartment(db, user.id, departmentId);
+    const showScripts = db.select({ id: scripts.id }).from(scripts).where(eq(scripts.showId, dept.showId));
+    const [used] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(elements)
+      .where(and(inArray(elements.scriptId, showScripts), eq(elements.departmentId, departmentId)));
+    if (used && used.n > 0)
+      throw conflict(`${used.n} element(s) still use ${dept.initials}; move them to another department first`);
+    const [held] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(crew)
+      .where(and(eq(crew.showId, dept.showId), sql`${crew.departmentIds} @> ${JSON.stringify([departmentId])}::jsonb`));
+    if (held && held.n > 0)
+      throw conflict(`${held.n} crew link(s) still show ${dept.initials}; change their departments first`);
+    await db.delete(departments).where(eq(departments.id, departmentId));
+    return reply.status(204).send();
+  });
+}
