@@ -9,3 +9,6 @@ export * from './view';
 export * from './undo';
 export * from './messages';
 export * from './rest';
+export * from './playback';
+export * from './live-messages';
+export * from './clock';

@@ -1,0 +1,469 @@
+/**
+ * Live show playback (DESIGN §5): the state the server holds per script, the SM's commands,
+ * and the pure transition function both sides share. No I/O, no clock reads: the caller passes
+ * the server reference time in. docs/LIVE.md explains the model.
+ *
+ * Show time is computed, never stored into element offsets:
+ *   PLAYING:   showMs = anchorShowMs + (serverNowMs − anchorServerMs) × rate
+ *   otherwise: showMs = anchorShowMs (frozen)
+ * Every command that changes how time runs re-anchors at the command's server time, so show
+ * time is continuous across pause, resume and rate changes.
+ *
+ * Transition table (command → allowed from → result). Anything else throws a PlaybackError
+ * with code INVALID_TRANSITION and a message that says what to do instead.
+ *
+ *   play       STOPPED                   → PLAYING  (starts the run from the current position)
+ *   pause      PLAYING                   → PAUSED   (freezes show time)
+ *   safety     PLAYING, PAUSED           → SAFETY   (a hold with a reason; freezes show time)
+ *   resume     PAUSED, SAFETY            → PLAYING  (show time carries on from where it froze)
+ *   complete   PLAYING, PAUSED, SAFETY   → COMPLETE (freezes show time, clears standby)
+ *   stop       PLAYING, PAUSED, SAFETY,
+ *              COMPLETE                  → STOPPED  (back to show time 0, everything cleared)
+ *   seek       STOPPED, PLAYING, PAUSED,
+ *              SAFETY                    → same     (moves show time; {cueId} also makes it current)
+ *   standby    STOPPED, PLAYING, PAUSED,
+ *              SAFETY                    → same     (replaces the standby set; [] clears it)
+ *   go         PLAYING, PAUSED, SAFETY   → same     (the cue becomes current, leaves standby)
+ *   highlight  every status              → same     (replaces the highlighted set)
+ *   rate       STOPPED, PLAYING, PAUSED,
+ *              SAFETY                    → same     (show time stays continuous)
+ */
+import { z } from 'zod';
+import { Id, type Element } from './domain';
+import { Actor } from './messages';
+import { timeOrder } from './tree';
+import { isVisible, type View } from './view';
+
+export const PLAYBACK_STATUSES = ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY', 'COMPLETE'] as const;
+export const PlaybackStatus = z.enum(PLAYBACK_STATUSES);
+export type PlaybackStatus = z.infer<typeof PlaybackStatus>;
+
+/** Rehearsal speeds: 0.5× to 2×; 1 is a performance. */
+export const MIN_RATE = 0.5;
+export const MAX_RATE = 2;
+export const PlaybackRate = z.number().min(MIN_RATE).max(MAX_RATE);
+
+/** Limits that keep a state small enough to broadcast on every change. */
+export const PLAYBACK_LIMITS = {
+  maxStandby: 50,
+  maxHighlighted: 500,
+  maxReasonLength: 500,
+} as const;
+
+/** Server reference time, ms since the Unix epoch (may carry fractions). */
+const ServerMs = z.number().finite().min(0);
+/** Show time may run before 0 (pre-show) and past the end, within the offset range's double. */
+const ShowMs = z
+  .number()
+  .finite()
+  .min(-4 * 48 * 3600 * 1000)
+  .max(4 * 48 * 3600 * 1000);
+
+const uniqueIds = (max: number) =>
+  z
+    .array(Id)
+    .max(max)
+    .refine((ids) => new Set(ids).size === ids.length, 'ids must not repeat');
+
+export const LastGo = z.strictObject({
+  cueId: Id,
+  /** Server reference time of the call: a device that shows it late knows by how much. */
+  atServerMs: ServerMs,
+  /** Show time at the call, for the report (planned vs actual). */
+  atShowMs: ShowMs,
+  by: Actor,
+});
+export type LastGo = z.infer<typeof LastGo>;
+
+export const PlaybackState = z.strictObject({
+  status: PlaybackStatus,
+  /** Server time at which show time was last anchored. */
+  anchorServerMs: ServerMs,
+  /** Show time at anchorServerMs. */
+  anchorShowMs: ShowMs,
+  rate: PlaybackRate,
+  /** When this run started (play from STOPPED); null while stopped. */
+  startedAtServerMs: ServerMs.nullable(),
+  /** Server ms spent in PAUSED and SAFETY during this run, not counting the current hold. */
+  pausedMs: z.number().finite().min(0),
+  /** Start of the current PAUSED/SAFETY hold; null otherwise. */
+  pausedSinceServerMs: ServerMs.nullable(),
+  /** The cue most recently called (go) or sought to. */
+  currentCueId: Id.nullable(),
+  /** The current cue's offset when it became current: places it in time order for views that cannot see it. */
+  currentCueOffsetMs: ShowMs.nullable(),
+  standbyCueIds: uniqueIds(PLAYBACK_LIMITS.maxStandby),
+  highlightedIds: uniqueIds(PLAYBACK_LIMITS.maxHighlighted),
+  lastGo: LastGo.nullable(),
+  safetyReason: z.string().max(PLAYBACK_LIMITS.maxReasonLength).nullable(),
+  /** Server time of the last change; commands never move time backwards past it. */
+  updatedAtServerMs: ServerMs,
+  /** Bumped by one on every applied command (0: never commanded). */
+  version: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+export type PlaybackState = z.infer<typeof PlaybackState>;
+
+// ---- commands --------------------------------------------------------------------------------
+
+export const PlayCommand = z.strictObject({ kind: z.literal('play') });
+export const PauseCommand = z.strictObject({ kind: z.literal('pause') });
+export const SafetyCommand = z.strictObject({
+  kind: z.literal('safety'),
+  reason: z.string().trim().min(1, 'say why the show is held').max(PLAYBACK_LIMITS.maxReasonLength),
+});
+export const ResumeCommand = z.strictObject({ kind: z.literal('resume') });
+export const CompleteCommand = z.strictObject({ kind: z.literal('complete') });
+export const StopCommand = z.strictObject({ kind: z.literal('stop') });
+/** Seek to a show time, or to a cue's planned time (which then becomes the current cue). */
+export const SeekCommand = z
+  .strictObject({ kind: z.literal('seek'), showMs: ShowMs.optional(), cueId: Id.optional() })
+  .refine((c) => (c.showMs === undefined) !== (c.cueId === undefined), 'give either showMs or cueId, not both');
+export const StandbyCommand = z.strictObject({
+  kind: z.literal('standby'),
+  cueIds: uniqueIds(PLAYBACK_LIMITS.maxStandby),
+});
+export const GoCommand = z.strictObject({ kind: z.literal('go'), cueId: Id });
+export const HighlightCommand = z.strictObject({
+  kind: z.literal('highlight'),
+  ids: uniqueIds(PLAYBACK_LIMITS.maxHighlighted),
+});
+export const RateCommand = z.strictObject({ kind: z.literal('rate'), rate: PlaybackRate });
+
+export const PlaybackCommand = z.discriminatedUnion('kind', [
+  PlayCommand,
+  PauseCommand,
+  SafetyCommand,
+  ResumeCommand,
+  CompleteCommand,
+  StopCommand,
+  SeekCommand,
+  StandbyCommand,
+  GoCommand,
+  HighlightCommand,
+  RateCommand,
+]);
+export type PlaybackCommand = z.infer<typeof PlaybackCommand>;
+export type PlaybackCommandKind = PlaybackCommand['kind'];
+
+export const PLAYBACK_COMMAND_KINDS = [
+  'play',
+  'pause',
+  'safety',
+  'resume',
+  'complete',
+  'stop',
+  'seek',
+  'standby',
+  'go',
+  'highlight',
+  'rate',
+] as const satisfies readonly PlaybackCommandKind[];
+
+/** Which statuses accept each command: the transition table above, as data. */
+export const ALLOWED_FROM: Readonly<Record<PlaybackCommandKind, readonly PlaybackStatus[]>> = {
+  play: ['STOPPED'],
+  pause: ['PLAYING'],
+  safety: ['PLAYING', 'PAUSED'],
+  resume: ['PAUSED', 'SAFETY'],
+  complete: ['PLAYING', 'PAUSED', 'SAFETY'],
+  stop: ['PLAYING', 'PAUSED', 'SAFETY', 'COMPLETE'],
+  seek: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY'],
+  standby: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY'],
+  go: ['PLAYING', 'PAUSED', 'SAFETY'],
+  highlight: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY', 'COMPLETE'],
+  rate: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY'],
+};
+
+// ---- errors ----------------------------------------------------------------------------------
+
+export type PlaybackErrorCode =
+  /** The command is not allowed in the current status. */
+  | 'INVALID_TRANSITION'
+  /** A cue or element id that the script does not hold. */
+  | 'UNKNOWN_ELEMENT'
+  /** An element that is not a cue where a cue is needed (go, standby, seek to a cue). */
+  | 'NOT_A_CUE';
+
+export class PlaybackError extends Error {
+  constructor(
+    readonly code: PlaybackErrorCode,
+    message: string,
+    readonly command: PlaybackCommandKind,
+  ) {
+    super(message);
+    this.name = 'PlaybackError';
+  }
+}
+
+/** What to say instead, per status, when a command does not apply there. */
+function refusal(kind: PlaybackCommandKind, status: PlaybackStatus): string {
+  const hint: Partial<Record<PlaybackCommandKind, Partial<Record<PlaybackStatus, string>>>> = {
+    play: {
+      PLAYING: 'the show is already playing',
+      PAUSED: 'the show is paused: resume it instead',
+      SAFETY: 'the show is held for safety: resume it instead',
+      COMPLETE: 'the show is complete: stop it first to start a new run',
+    },
+    pause: {
+      STOPPED: 'the show is not running',
+      PAUSED: 'the show is already paused',
+      SAFETY: 'the show is already held for safety',
+      COMPLETE: 'the show is complete',
+    },
+    safety: {
+      STOPPED: 'the show is not running',
+      SAFETY: 'the show is already held for safety',
+      COMPLETE: 'the show is complete',
+    },
+    resume: {
+      STOPPED: 'the show is stopped: press play to start it',
+      PLAYING: 'the show is already playing',
+      COMPLETE: 'the show is complete: stop it first to start a new run',
+    },
+    complete: { STOPPED: 'the show is not running', COMPLETE: 'the show is already complete' },
+    stop: { STOPPED: 'the show is already stopped' },
+    go: {
+      STOPPED: 'the show is not running: press play before calling cues',
+      COMPLETE: 'the show is complete: stop it first to start a new run',
+    },
+  };
+  const why = hint[kind]?.[status] ?? `the show is ${status.toLowerCase()}: stop it first to start a new run`;
+  return `cannot ${kind} now: ${why}`;
+}
+
+// ---- applying commands -----------------------------------------------------------------------
+
+export interface CommandContext {
+  /** Who sent the command (recorded on go). */
+  actor: Actor;
+  /** Looks up an element of the script by id; undefined when the script has no such element. */
+  element(id: string): Element | undefined;
+}
+
+export function initialPlaybackState(serverNowMs = 0): PlaybackState {
+  return {
+    status: 'STOPPED',
+    anchorServerMs: serverNowMs,
+    anchorShowMs: 0,
+    rate: 1,
+    startedAtServerMs: null,
+    pausedMs: 0,
+    pausedSinceServerMs: null,
+    currentCueId: null,
+    currentCueOffsetMs: null,
+    standbyCueIds: [],
+    highlightedIds: [],
+    lastGo: null,
+    safetyReason: null,
+    updatedAtServerMs: serverNowMs,
+    version: 0,
+  };
+}
+
+/** Show time at a server time. Never write it into element offsets. */
+export function showTimeAt(state: PlaybackState, serverNowMs: number): number {
+  if (state.status !== 'PLAYING') return state.anchorShowMs;
+  return state.anchorShowMs + (serverNowMs - state.anchorServerMs) * state.rate;
+}
+
+/** Server ms held (PAUSED or SAFETY) during this run, up to serverNowMs. */
+export function heldMsAt(state: PlaybackState, serverNowMs: number): number {
+  const current = state.pausedSinceServerMs === null ? 0 : Math.max(0, serverNowMs - state.pausedSinceServerMs);
+  return state.pausedMs + current;
+}
+
+/**
+ * The state after `command` at `serverNowMs`, with version + 1; throws PlaybackError when the
+ * command does not apply. The input state is not changed. Time never runs backwards in the
+ * state: a command stamped earlier than the last change (it waited for a lock) counts as
+ * happening at the last change.
+ */
+export function applyCommand(
+  state: PlaybackState,
+  command: PlaybackCommand,
+  serverNowMs: number,
+  ctx: CommandContext,
+): PlaybackState {
+  const kind = command.kind;
+  if (!ALLOWED_FROM[kind].includes(state.status))
+    throw new PlaybackError('INVALID_TRANSITION', refusal(kind, state.status), kind);
+  const now = Math.max(serverNowMs, state.updatedAtServerMs);
+  const showNow = showTimeAt(state, now);
+  const next: PlaybackState = { ...state, updatedAtServerMs: now, version: state.version + 1 };
+  /** Freeze or restart show time at `now` from `showMs`. */
+  const anchor = (showMs: number) => {
+    next.anchorServerMs = now;
+    next.anchorShowMs = showMs;
+  };
+  /** Close the current hold, adding it to the run's paused total. */
+  const endHold = () => {
+    next.pausedMs = heldMsAt(state, now);
+    next.pausedSinceServerMs = null;
+  };
+
+  switch (command.kind) {
+    case 'play':
+      next.status = 'PLAYING';
+      anchor(state.anchorShowMs);
+      next.startedAtServerMs = now;
+      next.pausedMs = 0;
+      next.pausedSinceServerMs = null;
+      break;
+    case 'pause':
+      next.status = 'PAUSED';
+      anchor(showNow);
+      next.pausedSinceServerMs = now;
+      break;
+    case 'safety':
+      next.status = 'SAFETY';
+      anchor(showNow);
+      next.safetyReason = command.reason;
+      if (state.pausedSinceServerMs === null) next.pausedSinceServerMs = now;
+      break;
+    case 'resume':
+      next.status = 'PLAYING';
+      anchor(showNow);
+      endHold();
+      next.safetyReason = null;
+      break;
+    case 'complete':
+      next.status = 'COMPLETE';
+      anchor(showNow);
+      endHold();
+      next.safetyReason = null;
+      next.standbyCueIds = [];
+      break;
+    case 'stop':
+      return { ...initialPlaybackState(now), rate: state.rate, version: state.version + 1 };
+    case 'seek': {
+      if (command.cueId !== undefined) {
+        const cue = requireCue(ctx, command.cueId, 'seek');
+        anchor(cue.offsetMs);
+        next.currentCueId = cue.id;
+        next.currentCueOffsetMs = cue.offsetMs;
+      } else anchor(command.showMs ?? showNow);
+      break;
+    }
+    case 'standby':
+      for (const id of command.cueIds) requireCue(ctx, id, 'standby');
+      next.standbyCueIds = [...command.cueIds];
+      break;
+    case 'go': {
+      const cue = requireCue(ctx, command.cueId, 'go');
+      next.currentCueId = cue.id;
+      next.currentCueOffsetMs = cue.offsetMs;
+      next.standbyCueIds = state.standbyCueIds.filter((id) => id !== cue.id);
+      next.lastGo = { cueId: cue.id, atServerMs: now, atShowMs: showNow, by: ctx.actor };
+      break;
+    }
+    case 'highlight':
+      for (const id of command.ids)
+        if (!ctx.element(id))
+          throw new PlaybackError('UNKNOWN_ELEMENT', `cannot highlight: no element ${id} in this script`, 'highlight');
+      next.highlightedIds = [...command.ids];
+      break;
+    case 'rate':
+      // Re-anchor first so the time already run keeps its old speed.
+      anchor(showNow);
+      next.rate = command.rate;
+      break;
+  }
+  return next;
+}
+
+function requireCue(ctx: CommandContext, id: string, kind: PlaybackCommandKind): Element {
+  const el = ctx.element(id);
+  if (!el) throw new PlaybackError('UNKNOWN_ELEMENT', `cannot ${kind}: no cue ${id} in this script`, kind);
+  if (el.type !== 'CUE')
+    throw new PlaybackError('NOT_A_CUE', `cannot ${kind}: "${el.name}" is a ${el.type.toLowerCase()}, not a cue`, kind);
+  return el;
+}
+
+/** Element ids a command refers to: what a store must look up before applying it. */
+export function commandElementIds(command: PlaybackCommand): string[] {
+  switch (command.kind) {
+    case 'seek':
+      return command.cueId === undefined ? [] : [command.cueId];
+    case 'standby':
+      return command.cueIds;
+    case 'go':
+      return [command.cueId];
+    case 'highlight':
+      return command.ids;
+    default:
+      return [];
+  }
+}
+
+// ---- cue lists for the SM and crew views -----------------------------------------------------
+
+export type CueStatus = 'past' | 'current' | 'standby' | 'upcoming';
+
+export interface CueRow {
+  cue: Element;
+  status: CueStatus;
+  /** Show ms until the cue's planned time (negative: its time has passed). */
+  countdownMs: number;
+  /** Real ms until then at the current rate, while PLAYING and still ahead; null otherwise. */
+  etaMs: number | null;
+}
+
+export interface CueListOptions {
+  /**
+   * A cue after the current one whose planned time passed more than this long ago, and that is
+   * not on standby, counts as past: the show moved on without calling it. Default 60 s.
+   */
+  overdueMs?: number;
+}
+
+/**
+ * Every cue the view may see, in time order, with its status and countdown. A cue is past when
+ * it comes before the current cue in time order (or is overdue, see overdueMs); the current
+ * cue's position is known from its recorded offset even in views that cannot see it.
+ */
+export function cueRows(
+  state: PlaybackState,
+  elements: Iterable<Element>,
+  serverNowMs: number,
+  view: View,
+  opts: CueListOptions = {},
+): CueRow[] {
+  const overdueMs = opts.overdueMs ?? 60_000;
+  const showMs = showTimeAt(state, serverNowMs);
+  const ordered = timeOrder(elements).filter((el) => el.type === 'CUE');
+  const currentIndex = state.currentCueId === null ? -1 : ordered.findIndex((el) => el.id === state.currentCueId);
+  const standby = new Set(state.standbyCueIds);
+  const rows: CueRow[] = [];
+  ordered.forEach((cue, index) => {
+    if (!isVisible(view, cue)) return;
+    const countdownMs = cue.offsetMs - showMs;
+    let status: CueStatus;
+    if (cue.id === state.currentCueId) status = 'current';
+    else if (standby.has(cue.id)) status = 'standby';
+    else if (currentIndex >= 0 ? index < currentIndex : isBeforeCurrent(state, cue)) status = 'past';
+    else if (countdownMs < -overdueMs) status = 'past';
+    else status = 'upcoming';
+    const etaMs = state.status === 'PLAYING' && countdownMs >= 0 ? countdownMs / state.rate : null;
+    rows.push({ cue, status, countdownMs, etaMs });
+  });
+  return rows;
+}
+
+/** Without the current cue in hand, order by its recorded offset (ties count as not past). */
+function isBeforeCurrent(state: PlaybackState, cue: Element): boolean {
+  return state.currentCueOffsetMs !== null && cue.offsetMs < state.currentCueOffsetMs;
+}
+
+/** The cues still to call (on standby or upcoming), in time order, at most `limit`. */
+export function nextCues(
+  state: PlaybackState,
+  elements: Iterable<Element>,
+  serverNowMs: number,
+  view: View,
+  limit = 5,
+  opts: CueListOptions = {},
+): CueRow[] {
+  return cueRows(state, elements, serverNowMs, view, opts)
+    .filter((r) => r.status === 'standby' || r.status === 'upcoming')
+    .slice(0, limit);
+}
