@@ -263,28 +263,31 @@ class Draft {
 
   /** A group's offset and duration follow from its children, innermost groups first. */
   private recomputeGroups(): void {
-    const pending = new Set(this.dirtyGroups);
-    const done = new Set<string>();
-    while (pending.size > 0) {
-      for (const id of [...pending]) {
-        pending.delete(id);
-        const group = this.elements.get(id);
-        if (!group || group.type !== 'GROUP' || done.has(id)) continue;
-        const kids = this.children(id);
-        // Nested groups first: if a child group is still pending, come back to this one.
-        if (kids.some((k) => k.type === 'GROUP' && pending.has(k.id))) {
-          pending.add(id);
-          continue;
-        }
-        done.add(id);
-        if (kids.length === 0) continue;
-        const start = Math.min(...kids.map((k) => k.offsetMs));
-        const end = Math.max(...kids.map((k) => k.offsetMs + (k.durationMs ?? 0)));
-        if (start !== group.offsetMs || end - start !== group.durationMs) {
-          this.elements.set(id, { ...group, offsetMs: start, durationMs: end - start });
-          this.touched.add(id);
-        }
-        if (group.parentId) pending.add(group.parentId);
+    // Every dirty group and its ancestors, each recomputed once, deepest first: a group is only
+    // derived after every group below it that this op touched (whatever order they were touched in).
+    const depth = new Map<string, number>();
+    const depthOf = (id: string): number => {
+      let d = 0;
+      for (let at = this.elements.get(id); at?.parentId; at = this.elements.get(at.parentId)) d++;
+      return d;
+    };
+    for (const id of this.dirtyGroups)
+      for (
+        let at = this.elements.get(id);
+        at && !depth.has(at.id);
+        at = at.parentId ? this.elements.get(at.parentId) : undefined
+      )
+        if (at.type === 'GROUP') depth.set(at.id, depthOf(at.id));
+    const order = [...depth.keys()].sort((a, b) => depth.get(b)! - depth.get(a)!);
+    for (const id of order) {
+      const group = this.elements.get(id)!;
+      const kids = this.children(id);
+      if (kids.length === 0) continue;
+      const start = Math.min(...kids.map((k) => k.offsetMs));
+      const end = Math.max(...kids.map((k) => k.offsetMs + (k.durationMs ?? 0)));
+      if (start !== group.offsetMs || end - start !== group.durationMs) {
+        this.elements.set(id, { ...group, offsetMs: start, durationMs: end - start });
+        this.touched.add(id);
       }
     }
   }

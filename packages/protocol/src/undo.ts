@@ -15,6 +15,7 @@ export function inverseOp(current: ScriptState, prev: Prev): Op | null {
   const creates: Element[] = [];
   const changes: SimpleOp[] = [];
   const deletes: string[] = [];
+  const late: SimpleOp[] = [];
   for (const [id, before] of Object.entries(prev.elements)) {
     const now = current.elements.get(id);
     if (!before) {
@@ -24,7 +25,13 @@ export function inverseOp(current: ScriptState, prev: Prev): Op | null {
     } else {
       const fields: Record<string, unknown> = {};
       for (const f of EDITABLE_FIELDS) {
-        if (before.type === 'GROUP' && (f === 'offsetMs' || f === 'durationMs')) continue;
+        if (before.type === 'GROUP' && (f === 'offsetMs' || f === 'durationMs')) {
+          // A group's timing follows from its children, but an empty group's offset is its own:
+          // set it last, once the group is back to having no children (else it would shift them).
+          if (f === 'offsetMs' && before.offsetMs !== now.offsetMs && !hadChildren(current, prev, id))
+            late.push({ kind: 'update', id, fields: { offsetMs: before.offsetMs } });
+          continue;
+        }
         if (before[f] !== now[f]) fields[f] = before[f];
       }
       if (Object.keys(fields).length > 0) changes.push({ kind: 'update', id, fields } as SimpleOp);
@@ -46,6 +53,7 @@ export function inverseOp(current: ScriptState, prev: Prev): Op | null {
       .map((el): SimpleOp => ({ kind: 'move', id: el.id, orderKey: el.orderKey, parentId: el.parentId })),
     ...changes,
     ...deletes.map((id): SimpleOp => ({ kind: 'delete', id })),
+    ...late,
   ];
   if (prev.info) {
     const fields: Record<string, unknown> = {};
@@ -55,4 +63,11 @@ export function inverseOp(current: ScriptState, prev: Prev): Op | null {
   }
   if (ops.length === 0) return null;
   return ops.length === 1 ? ops[0]! : { kind: 'batch', ops };
+}
+
+/** Whether the group had children before the op: children it still has, or touched ones that were its. */
+function hadChildren(current: ScriptState, prev: Prev, groupId: string): boolean {
+  for (const before of Object.values(prev.elements)) if (before?.parentId === groupId) return true;
+  for (const el of current.elements.values()) if (el.parentId === groupId && !(el.id in prev.elements)) return true;
+  return false;
 }
