@@ -9,7 +9,12 @@ const serverTests = ['packages/server/**/*.test.ts'];
 const notRedis = ['**/*.redis.test.ts', '**/node_modules/**'];
 
 const projects = [
-  { test: { name: 'unit', include: ['packages/protocol/**/*.test.ts', 'packages/client/**/*.test.ts'] } },
+  {
+    test: {
+      name: 'unit',
+      include: ['packages/protocol/**/*.test.ts', 'packages/client/**/*.test.ts', 'bench/**/*.test.ts'],
+    },
+  },
   {
     test: {
       name: 'server',

@@ -1,1 +1,181 @@
-export {};
+/**
+ * `npm run bench`: edit→delivery latency, exactly-once delivery, server CPU per delivery and memory
+ * per idle connection, for Cuebe and for a plain `ws` broadcast loop measured the same way.
+ * Everything runs on loopback, each server in its own child process; see docs/BENCHMARKS.md.
+ *
+ *   npm run bench                          the standard set (100, 1000, 5000/50, idle) on both servers
+ *   npm run bench -- --scenario 1000 --target cuebe --duration 20
+ *   npm run bench -- --scenario custom --n 300 --m 3 --rate 50
+ *   npm run bench -- --pg                  Cuebe on PostgreSQL (a fresh database, dropped after)
+ *   npm run bench -- --cpu-prof prof/      V8 CPU profiles of the server children
+ *
+ * Exits 1 when any delivery is lost, duplicated or out of order, or a socket fails.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import './children';
+import { waitForQuiet } from './proc';
+import { describe, markdown, problems } from './report';
+import { runScenario, type Result, type Scenario } from './scenario';
+import type { TargetName } from './targets';
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'standard' },
+    target: { type: 'string', default: 'both' },
+    n: { type: 'string' },
+    m: { type: 'string' },
+    rate: { type: 'string', default: '20' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    'idle-n': { type: 'string', default: '2000' },
+    workers: { type: 'string' },
+    'devices-per-crew': { type: 'string', default: '1' },
+    'note-bytes': { type: 'string', default: '80' },
+    pg: { type: 'boolean', default: false },
+    'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'cpu-prof': { type: 'string' },
+    json: { type: 'string' },
+    'max-seconds': { type: 'string', default: '900' },
+    'quiet-wait': { type: 'string', default: '60' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`npm run bench -- [options]
+  --scenario standard|100|1000|5000|idle|custom   (comma-separated list allowed; default standard)
+  --target both|cuebe|baseline-ws                 (default both)
+  --n N --m M                                     crew sockets and scripts (custom scenario)
+  --rate R                                        ops per second per script (default 20)
+  --duration S --warmup S                         measured window and warm-up (default 10, 3)
+  --idle-n N                                      sockets of the idle-memory scenario (default 2000)
+  --workers W                                     load-generator processes (default: 1 up to 200 sockets, else 2)
+  --devices-per-crew D                            sockets sharing one crew link (1–5, default 1)
+  --note-bytes B                                  size of the notes field each op writes (default 80)
+  --pg [--pg-url URL]                             Cuebe on PostgreSQL: a fresh database made through URL
+  --cpu-prof DIR                                  write V8 CPU profiles of the server children to DIR
+  --json FILE                                     also write the results as JSON
+  --quiet-wait S                                  before each run, wait up to S s for other processes to go quiet (default 60)
+  --max-seconds S                                 stop everything after S seconds (default 900)`);
+  process.exit(0);
+}
+
+const int = (name: string, min: number, max: number) => z.coerce.number().int().min(min).max(max).describe(name);
+const Opts = z.object({
+  rate: int('rate', 1, 1000),
+  duration: int('duration', 1, 600),
+  warmup: int('warmup', 0, 120),
+  idleN: int('idle-n', 1, 20_000),
+  workers: int('workers', 1, 16).optional(),
+  devicesPerCrew: int('devices-per-crew', 1, 5),
+  noteBytes: int('note-bytes', 0, 3900),
+  maxSeconds: int('max-seconds', 10, 7200),
+  quietWait: int('quiet-wait', 0, 3600),
+  n: int('n', 1, 20_000).optional(),
+  m: int('m', 1, 1000).optional(),
+  target: z.enum(['both', 'cuebe', 'baseline-ws']),
+});
+const parsed = Opts.safeParse({
+  rate: values.rate,
+  duration: values.duration,
+  warmup: values.warmup,
+  idleN: values['idle-n'],
+  workers: values.workers,
+  devicesPerCrew: values['devices-per-crew'],
+  noteBytes: values['note-bytes'],
+  maxSeconds: values['max-seconds'],
+  quietWait: values['quiet-wait'],
+  n: values.n,
+  m: values.m,
+  target: values.target,
+});
+if (!parsed.success) {
+  console.error(`bench: ${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  process.exit(2);
+}
+const o = parsed.data;
+
+/** Other processes' load under which a run starts without waiting (cores). */
+const QUIET_CORES = 0.15;
+
+function scenarios(list: string): Scenario[] {
+  const base = { rate: o.rate, warmupS: o.warmup, durationS: o.duration, idle: false };
+  const byName: Record<string, () => Scenario> = {
+    '100': () => ({ ...base, name: '100 crew, 1 script', n: 100, m: 1 }),
+    '1000': () => ({ ...base, name: '1,000 crew, 1 script', n: 1000, m: 1 }),
+    '5000': () => ({ ...base, name: '5,000 crew, 50 scripts', n: 5000, m: 50 }),
+    idle: () => ({
+      ...base,
+      name: `idle memory, ${o.idleN} crew`,
+      n: o.idleN,
+      m: Math.max(1, Math.ceil(o.idleN / 100)),
+      idle: true,
+    }),
+    custom: () => {
+      if (!o.n) throw new Error('--scenario custom needs --n (and optionally --m)');
+      return { ...base, name: `${o.n} crew, ${o.m ?? 1} script(s)`, n: o.n, m: o.m ?? 1 };
+    },
+  };
+  const names = list === 'standard' ? ['100', '1000', '5000', 'idle'] : list.split(',');
+  return names.map((n) => {
+    const f = byName[n.trim()];
+    if (!f) throw new Error(`unknown scenario "${n}" (standard, 100, 1000, 5000, idle, custom)`);
+    return f();
+  });
+}
+
+async function main(): Promise<number> {
+  const list = scenarios(values.scenario ?? 'standard');
+  const targets: TargetName[] = o.target === 'both' ? ['cuebe', 'baseline-ws'] : [o.target];
+  const deadline = setTimeout(() => {
+    console.error(`bench: over the ${o.maxSeconds} s limit; stopping everything.`);
+    process.exit(3);
+  }, o.maxSeconds * 1000);
+  deadline.unref();
+
+  const results: Result[] = [];
+  const failures: string[] = [];
+  for (const sc of list) {
+    for (const t of targets) {
+      console.log(`\n▶ ${t} · ${sc.name}`);
+      if (o.quietWait > 0) {
+        const other = await waitForQuiet(QUIET_CORES, o.quietWait * 1000, () => [process.pid]);
+        if (other >= QUIET_CORES) console.log(`  the machine is busy: other processes use ${other.toFixed(2)} cores`);
+      }
+      try {
+        const r = await runScenario(t, sc, {
+          workers: o.workers ?? (sc.n <= 200 ? 1 : 2),
+          devicesPerCrew: o.devicesPerCrew,
+          noteBytes: o.noteBytes,
+          target: { pgAdminUrl: values.pg ? values['pg-url'] : undefined, cpuProfDir: values['cpu-prof'] },
+          log: (line) => console.log(line),
+        });
+        results.push(r);
+        console.log(describe(r));
+        for (const p of problems(r)) failures.push(`${r.target} · ${sc.name}: ${p}`);
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        console.error(`  FAILED: ${msg}`);
+        failures.push(`${t} · ${sc.name}: ${msg}`);
+      }
+    }
+  }
+
+  console.log(`\n${markdown(results)}\n`);
+  if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
+  if (failures.length) {
+    console.error(`bench: ${failures.length} problem(s):\n  ${failures.join('\n  ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(2);
+  },
+);

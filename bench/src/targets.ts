@@ -1,0 +1,198 @@
+/**
+ * The servers the bench can measure, behind one shape: start a child process, seed M scripts
+ * with crew credentials, say how an SM authenticates, stop. Cuebe is seeded through its REST API
+ * (register, show, shared scripts, crew links); a baseline needs no seeding (any token passes).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { z } from 'zod';
+import { CrewAssignment, Department, Element, Script, Show, User } from '@cuebe/protocol';
+import type { CrewSocketSpec } from './ipc';
+import { mapLimit, Rest } from './rest';
+import { startServerChild, type ServerChild } from './server-process';
+
+export interface SeededScript {
+  id: string;
+  /** The element the SM keeps updating (visible to every crew view). */
+  elementId: string;
+  crew: CrewSocketSpec[];
+}
+
+export interface Seeded {
+  scripts: SeededScript[];
+  /** Headers of the SM's socket handshake (session cookie, Origin). */
+  smHeaders: Record<string, string>;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly server: ServerChild;
+  /** M scripts with crewPerScript sockets each (devicesPerCrew sockets share one crew link). */
+  seed(m: number, crewPerScript: number, devicesPerCrew: number): Promise<Seeded>;
+  stop(): Promise<void>;
+}
+
+export type TargetName = 'cuebe' | 'baseline-ws';
+
+export interface TargetOptions {
+  /** Use PostgreSQL (a fresh database made from this admin URL) instead of PGlite. */
+  pgAdminUrl?: string;
+  cpuProfDir?: string;
+}
+
+export async function startTarget(name: TargetName, opts: TargetOptions): Promise<Target> {
+  return name === 'cuebe' ? startCuebe(opts) : startBaselineWs(opts);
+}
+
+const serverMain = fileURLToPath(new URL('../../packages/server/src/main.ts', import.meta.url));
+const baselineMain = fileURLToPath(new URL('./baseline-ws.ts', import.meta.url));
+
+async function freshPgDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `cuebe_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
+const CrewWithLink = z.object({ ...CrewAssignment.shape, link: z.string().nullable(), status: z.string() });
+
+async function startCuebe(opts: TargetOptions): Promise<Target> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cuebe-bench-'));
+  const pgDb = opts.pgAdminUrl ? await freshPgDatabase(opts.pgAdminUrl) : null;
+  const env: Record<string, string> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    SEED_DEMO: 'false',
+    // Per-request info logs would be measured as hub CPU; production runs at info, see BENCHMARKS.md.
+    LOG_LEVEL: process.env.CUEBE_BENCH_LOG_LEVEL ?? 'warn',
+    NODE_ENV: 'production',
+  };
+  if (pgDb) env.DATABASE_URL = pgDb.url;
+  let server: ServerChild;
+  try {
+    server = await startServerChild({
+      entry: serverMain,
+      env,
+      cpuProfDir: opts.cpuProfDir,
+      listening: 'stdout',
+      label: 'cuebe',
+    });
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    await pgDb?.drop();
+    throw err;
+  }
+  const rest = new Rest(server.url);
+  return {
+    name: `cuebe (${pgDb ? 'PostgreSQL' : 'PGlite'})`,
+    server,
+    async seed(m, crewPerScript, devicesPerCrew) {
+      const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+      await rest.call(
+        'POST',
+        '/api/auth/register',
+        { email, password: randomBytes(12).toString('hex'), displayName: 'Bench SM' },
+        z.object({ user: User }),
+      );
+      const { show, departments } = await rest.call(
+        'POST',
+        '/api/shows',
+        { name: 'Bench show', defaultDepartments: true },
+        z.object({ show: Show, departments: z.array(Department) }),
+      );
+      const scripts = await mapLimit(Array.from({ length: m }), 8, (_, i) =>
+        rest.call(
+          'POST',
+          `/api/shows/${show.id}/scripts`,
+          { name: `Bench script ${i + 1}`, shared: true },
+          z.object({ script: Script, elements: z.array(Element) }),
+        ),
+      );
+      // Crew members spread over the departments, so the hub has several distinct views to encode.
+      const crewCount = m * Math.ceil(crewPerScript / devicesPerCrew);
+      const crew = await mapLimit(Array.from({ length: crewCount }), 16, (_, i) =>
+        rest.call(
+          'POST',
+          `/api/shows/${show.id}/crew`,
+          {
+            name: `Crew ${i + 1}`,
+            role: 'operator',
+            allDepartments: false,
+            departmentIds: departments.length ? [departments[i % departments.length]!.id] : [],
+          },
+          z.object({ crew: CrewWithLink }),
+        ),
+      );
+      const tokens = crew.map(({ crew: c }) => {
+        const token = c.link?.split('#')[1];
+        if (!token) throw new Error(`crew ${c.id} has no link token`);
+        return token;
+      });
+      const perScript = Math.ceil(crewPerScript / devicesPerCrew);
+      return {
+        smHeaders: { cookie: rest.cookie ?? '', origin: server.url },
+        scripts: scripts.map(({ script, elements }, s) => {
+          // SHOW START: a note, which every crew view includes.
+          const note = elements.find((e) => e.type === 'NOTE') ?? elements[0];
+          if (!note) throw new Error(`script ${script.id} has no element to update`);
+          const specs: CrewSocketSpec[] = [];
+          for (let k = 0; k < crewPerScript; k++) {
+            const token = tokens[s * perScript + Math.floor(k / devicesPerCrew)]!;
+            specs.push({ scriptId: script.id, token, deviceId: `bench-${s}-${k}` });
+          }
+          return { id: script.id, elementId: note.id, crew: specs };
+        }),
+      };
+    },
+    async stop() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      await pgDb?.drop();
+    },
+  };
+}
+
+async function startBaselineWs(opts: TargetOptions): Promise<Target> {
+  const server = await startServerChild({
+    entry: baselineMain,
+    env: { NODE_ENV: 'production' },
+    cpuProfDir: opts.cpuProfDir,
+    listening: 'ipc',
+    label: 'baseline-ws',
+  });
+  return {
+    name: 'plain ws loop',
+    server,
+    async seed(m, crewPerScript) {
+      const scripts = Array.from({ length: m }, (_, s) => {
+        const id = randomUUID();
+        return {
+          id,
+          elementId: randomUUID(),
+          crew: Array.from({ length: crewPerScript }, (_, k) => ({
+            scriptId: id,
+            token: `baseline-${s}-${k}`,
+            deviceId: `bench-${s}-${k}`,
+          })),
+        };
+      });
+      return { scripts, smHeaders: {} };
+    },
+    stop: () => server.stop(),
+  };
+}
