@@ -1,5 +1,53 @@
+/**
+ * The socket hub on Fastify: /ws/script/:scriptId. A thin adapter — the protocol lives in
+ * Connection, delivery in Room. The message listener is attached synchronously in the handler,
+ * before anything awaits, so frames that arrive during the handshake are queued, never lost.
+ */
 import type { FastifyInstance } from 'fastify';
+import type WebSocket from 'ws';
+import { readCookie, SESSION_COOKIE } from '../auth/sessions';
 import type { AppContext } from '../context';
+import { allowedOrigins, originAllowed } from '../http/origin';
+import { Connection } from './connection';
+import { defaultHubOptions, Hub, type HubOptions } from './hub';
+import { WsSocket } from './ws-socket';
 
-/** The socket hub: /ws/script/:scriptId. */
-export async function registerHub(_app: FastifyInstance, _ctx: AppContext): Promise<void> {}
+const hubs = new WeakMap<FastifyInstance, Hub>();
+
+/** The hub of a built app (tests and metrics reach it here). */
+export function hubOf(app: FastifyInstance): Hub {
+  const hub = hubs.get(app);
+  if (!hub) throw new Error('no hub registered on this app');
+  return hub;
+}
+
+export async function registerHub(app: FastifyInstance, ctx: AppContext, options?: Partial<HubOptions>): Promise<void> {
+  const hub = new Hub(ctx, { ...defaultHubOptions(), ...options });
+  hubs.set(app, hub);
+  const origins = allowedOrigins(ctx.config);
+
+  app.get<{ Params: { scriptId: string } }>('/ws/script/:scriptId', { websocket: true }, (socket, req) => {
+    const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const originOk = originAllowed(req.raw, origins) === true;
+    const ws = new WsSocket(socket);
+    const conn = new Connection(hub, ws, String(req.params.scriptId), {
+      sessionToken: originOk ? cookie : undefined,
+      cookieIgnored: cookie !== undefined && !originOk,
+    });
+    socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+      ws.markAlive();
+      conn.onFrame(toBuffer(data), isBinary);
+    });
+    socket.on('close', () => conn.onClosed());
+  });
+
+  app.addHook('preClose', async () => {
+    await hub.close();
+  });
+}
+
+function toBuffer(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

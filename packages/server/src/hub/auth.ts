@@ -1,0 +1,78 @@
+/**
+ * The socket handshake's credential check (DESIGN §4). SMs: the session cookie of the upgrade
+ * request, honoured only when its Origin is allowed (a foreign page must not ride the cookie),
+ * and only on scripts of shows they own. Crew: the token from the hello, on shared scripts of
+ * their show. Every refusal carries the close code and reason the client acts on.
+ */
+import { eq } from 'drizzle-orm';
+import { CloseCode, Id, PolicyReason, type Hello } from '@cuebe/protocol';
+import { crewForToken } from '../auth/crew';
+import { userForSession } from '../auth/sessions';
+import type { Conn } from '../db/open';
+import { scripts, shows } from '../db/schema';
+import { AppError } from '../errors';
+import { Refusal, type Identity } from './identity';
+
+/** What the upgrade request offered for an SM. */
+export interface SmCredential {
+  /** The session cookie's token, when the Origin was allowed. */
+  sessionToken: string | undefined;
+  /** A session cookie came with a foreign or missing Origin, and was ignored. */
+  cookieIgnored: boolean;
+}
+
+export async function authenticate(db: Conn, scriptId: string, hello: Hello, sm: SmCredential): Promise<Identity> {
+  if (!Id.safeParse(scriptId).success) throw new Refusal(CloseCode.NOT_FOUND, 'script not found');
+  if (hello.token !== undefined) return authenticateCrew(db, scriptId, hello.token);
+  return authenticateSm(db, scriptId, sm);
+}
+
+async function authenticateSm(db: Conn, scriptId: string, sm: SmCredential): Promise<Identity> {
+  if (!sm.sessionToken)
+    throw new Refusal(
+      CloseCode.FORBIDDEN,
+      sm.cookieIgnored ? 'session cookie refused: Origin not allowed' : 'not signed in (no session, no crew token)',
+    );
+  const user = await userForSession(db, sm.sessionToken);
+  if (!user) throw new Refusal(CloseCode.FORBIDDEN, 'session expired or signed out; sign in again');
+  const [row] = await db
+    .select({ showId: scripts.showId, ownerId: shows.ownerId })
+    .from(scripts)
+    .innerJoin(shows, eq(shows.id, scripts.showId))
+    .where(eq(scripts.id, scriptId));
+  if (!row) throw new Refusal(CloseCode.NOT_FOUND, 'script not found');
+  if (row.ownerId !== user.id) throw new Refusal(CloseCode.FORBIDDEN, 'not your show');
+  return { role: 'sm', userId: user.id, name: user.displayName, showId: row.showId, sessionId: user.sessionId };
+}
+
+async function authenticateCrew(db: Conn, scriptId: string, token: string): Promise<Identity> {
+  let crew;
+  try {
+    crew = await crewForToken(db, token);
+  } catch (err) {
+    if (err instanceof AppError) {
+      if (err.code === 'REVOKED') throw new Refusal(CloseCode.POLICY, PolicyReason.REVOKED);
+      if (err.code === 'EXPIRED') throw new Refusal(CloseCode.POLICY, PolicyReason.EXPIRED);
+      if (err.code === 'NOT_FOUND' || err.code === 'UNAUTHORIZED')
+        throw new Refusal(CloseCode.FORBIDDEN, 'this link is not valid');
+    }
+    throw err;
+  }
+  const [script] = await db
+    .select({ showId: scripts.showId, shared: scripts.shared })
+    .from(scripts)
+    .where(eq(scripts.id, scriptId));
+  // Another show's script and a missing one look the same to crew: nothing to see here.
+  if (!script || script.showId !== crew.showId) throw new Refusal(CloseCode.FORBIDDEN, 'script not available');
+  if (!script.shared) throw new Refusal(CloseCode.POLICY, PolicyReason.UNSHARED);
+  return {
+    role: 'crew',
+    crewId: crew.id,
+    name: crew.name,
+    crewRole: crew.role,
+    showId: crew.showId,
+    expiresAt: crew.expiresAt.getTime(),
+    allDepartments: crew.allDepartments,
+    departmentIds: crew.departmentIds,
+  };
+}

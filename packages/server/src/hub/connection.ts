@@ -1,0 +1,332 @@
+/**
+ * One socket's side of the protocol, transport-free: handshake (hello within the auth timeout,
+ * credential check, caps), then the message loop — ops committed one at a time in arrival order,
+ * resync, ping — with the rate limit and clear errors for anything malformed or not allowed.
+ * The ws adapter feeds it frames; the room does the delivering.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ClientMessage,
+  CloseCode,
+  crewView,
+  ErrorCode,
+  FULL_VIEW,
+  Hello,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  RETRYABLE_ERRORS,
+  viewKey,
+  type ErrorMessage,
+  type OpMessage,
+  type ServerMessage,
+} from '@cuebe/protocol';
+import type { z } from 'zod';
+import { toAppError } from '../scripts/store';
+import type { SmCredential } from './auth';
+import { conflictForWriter } from './conflicts';
+import type { Hub } from './hub';
+import { Refusal, type Identity } from './identity';
+import { Member } from './member';
+import { Outgoing, type HubSocket } from './outgoing';
+import { TokenBucket } from './rate-limit';
+import type { Room } from './room';
+
+type State = 'hello' | 'auth' | 'ready' | 'closed';
+
+interface Frame {
+  data: Buffer;
+  isBinary: boolean;
+  at: number;
+}
+
+const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
+/** Frames a client may send before its welcome (they are handled after it). */
+const MAX_EARLY_FRAMES = 100;
+/** Ops waiting for their turn on one connection. */
+const MAX_QUEUED_OPS = 200;
+
+export class Connection {
+  readonly id = randomUUID();
+  private state: State = 'hello';
+  identity: Identity | null = null;
+  private member: Member | null = null;
+  private room: Room | null = null;
+  private early: Frame[] = [];
+  private readonly bucket: TokenBucket;
+  private authTimer: NodeJS.Timeout | null;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private opChain: Promise<void> = Promise.resolve();
+  private opsQueued = 0;
+  private lastQuietErrorAt = 0;
+
+  constructor(
+    private readonly hub: Hub,
+    readonly socket: HubSocket,
+    readonly scriptId: string,
+    private readonly sm: SmCredential,
+  ) {
+    const o = hub.options;
+    this.bucket = new TokenBucket(
+      { perSecond: o.messagesPerSecond, burst: o.messageBurst, abuseLimit: o.abuseLimit, abuseWindowMs: 10_000 },
+      Date.now(),
+    );
+    this.authTimer = setTimeout(
+      () => this.close(CloseCode.AUTH_TIMEOUT, `no hello within ${Math.round(o.authTimeoutMs / 1000)} s`),
+      o.authTimeoutMs,
+    );
+    hub.attach(this);
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Every frame from the transport, in arrival order. */
+  onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    const at = Date.now();
+    const verdict = this.bucket.take(at);
+    if (verdict === 'abusive') return this.close(CloseCode.RATE_LIMITED, 'too many messages');
+    if (verdict === 'limited') return this.refuseRateLimited(data, isBinary);
+    const frame = { data, isBinary, at };
+    if (this.state === 'hello') return this.onHello(frame);
+    if (this.state === 'auth') {
+      if (this.early.length >= MAX_EARLY_FRAMES)
+        return this.close(CloseCode.RATE_LIMITED, 'too many messages before welcome');
+      this.early.push(frame);
+      return;
+    }
+    this.dispatch(frame);
+  }
+
+  /** The transport closed (either side). */
+  onClosed(): void {
+    this.cleanup();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.socket.close(code, reason);
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.authTimer = this.expiryTimer = null;
+    this.early = [];
+    if (this.member && this.room) this.room.leave(this.member);
+    this.hub.detach(this);
+  }
+
+  // ---- handshake -----------------------------------------------------------------------------
+
+  private onHello(frame: Frame): void {
+    const raw = decode(frame);
+    if (!raw.ok) return this.close(CloseCode.BAD_HANDSHAKE, `first message must be hello: ${raw.message}`);
+    const obj = raw.value;
+    if (!isRecord(obj) || obj.type !== 'hello')
+      return this.close(CloseCode.BAD_HANDSHAKE, 'first message must be hello');
+    if (typeof obj.protocol === 'number' && obj.protocol < MIN_PROTOCOL_VERSION)
+      return this.close(
+        CloseCode.UNSUPPORTED_PROTOCOL,
+        `protocol ${obj.protocol} is no longer supported (need ${MIN_PROTOCOL_VERSION}+); reload the app`,
+      );
+    const hello = Hello.safeParse(obj);
+    if (!hello.success) return this.close(CloseCode.BAD_HANDSHAKE, truncate(`hello: ${describe(hello.error)}`));
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
+    this.state = 'auth';
+    void this.handshake(hello.data);
+  }
+
+  private async handshake(hello: Hello): Promise<void> {
+    try {
+      let identity: Identity;
+      // An access change (revocation…) that lands while we read the credential could miss this
+      // socket, which is not registered yet: read again until none landed in between.
+      for (let attempt = 0; ; attempt++) {
+        const epoch = this.hub.accessEpoch;
+        identity = await this.hub.authenticate(this.scriptId, hello, this.sm);
+        if (this.closed) return;
+        if (epoch === this.hub.accessEpoch) break;
+        if (attempt >= 3) throw new Refusal(CloseCode.TRY_AGAIN_LATER, 'access is changing; reconnect');
+      }
+      this.hub.register(this, identity);
+      this.identity = identity;
+      if (identity.role === 'crew') this.armExpiry(identity.expiresAt);
+      const view = identity.role === 'sm' ? FULL_VIEW : crewView(identity.allDepartments, identity.departmentIds);
+      const member = new Member(this.socket, identity, hello.deviceId, view, viewKey(view));
+      const room = this.hub.room(this.scriptId);
+      this.member = member;
+      this.room = room;
+      await room.join(member, hello.lastVersion, (version) => ({
+        type: 'welcome',
+        protocol: PROTOCOL_VERSION,
+        role: identity.role,
+        version,
+        connectionId: this.id,
+        name: identity.name,
+        serverTime: this.hub.now(),
+      }));
+      if (this.closed) return;
+      this.state = 'ready';
+      const early = this.early;
+      this.early = [];
+      for (const f of early) if (!this.closed) this.dispatch(f);
+    } catch (err) {
+      this.fail(err, 'handshake');
+    }
+  }
+
+  /** Close for a refusal, or for a failure (storage down: try again later). */
+  private fail(err: unknown, what: string): void {
+    if (this.closed) return;
+    if (err instanceof Refusal) return this.close(err.code, err.reason);
+    const e = toAppError(err);
+    if (e.code === 'UNAVAILABLE')
+      return this.close(CloseCode.TRY_AGAIN_LATER, 'database unavailable; try again shortly');
+    this.hub.log.error({ err: e.cause ?? e, scriptId: this.scriptId }, `socket ${what} failed`);
+    this.close(CloseCode.INTERNAL, 'internal error');
+  }
+
+  private armExpiry(expiresAt: number): void {
+    const delay = expiresAt - Date.now();
+    if (delay <= 0) throw new Refusal(CloseCode.POLICY, 'expired');
+    // setTimeout holds at most ~24.8 days; a later expiry re-arms on the way.
+    this.expiryTimer = setTimeout(
+      () => {
+        if (Date.now() >= expiresAt) this.close(CloseCode.POLICY, 'expired');
+        else this.armExpiry(expiresAt);
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
+    this.expiryTimer.unref();
+  }
+
+  // ---- message loop --------------------------------------------------------------------------
+
+  private dispatch(frame: Frame): void {
+    const raw = decode(frame);
+    if (!raw.ok) return this.sendError(ErrorCode.BAD_MESSAGE, raw.message);
+    const parsed = ClientMessage.safeParse(raw.value);
+    if (!parsed.success) return this.sendError(ErrorCode.BAD_MESSAGE, describe(parsed.error), opIdOf(raw.value));
+    const msg = parsed.data;
+    switch (msg.type) {
+      case 'hello':
+        return this.sendError(ErrorCode.BAD_MESSAGE, 'hello: already said hello on this connection');
+      case 'ping':
+        return this.send({ type: 'pong', id: msg.id, t0: msg.t0, t1: frame.at, t2: this.hub.now() });
+      case 'resync':
+        this.room!.catchUp(this.member!, msg.fromVersion).catch((err) => this.fail(err, 'resync'));
+        return;
+      case 'op':
+        return this.enqueueOp(msg);
+    }
+  }
+
+  private enqueueOp(msg: OpMessage): void {
+    if (this.identity?.role !== 'sm')
+      return this.sendError(ErrorCode.FORBIDDEN, 'crew links are read-only: only the stage manager can edit', msg.opId);
+    if (this.opsQueued >= MAX_QUEUED_OPS)
+      return this.sendError(ErrorCode.RATE_LIMITED, 'too many ops waiting; slow down', msg.opId);
+    this.opsQueued++;
+    this.opChain = this.opChain.then(() => this.runOp(msg)).finally(() => this.opsQueued--);
+  }
+
+  /** Commit → ack (with conflicts) → publish: persist first, broadcast second. */
+  private async runOp(msg: OpMessage): Promise<void> {
+    const id = this.identity;
+    if (!id || id.role !== 'sm') return;
+    let result;
+    try {
+      result = await this.hub.commit({
+        scriptId: this.scriptId,
+        opId: msg.opId,
+        baseVersion: msg.baseVersion,
+        op: msg.op,
+        actor: { kind: 'sm', name: id.name, id: id.userId, deviceId: this.member!.deviceId },
+      });
+    } catch (err) {
+      const e = toAppError(err);
+      const code = ERROR_CODES.has(e.code) ? (e.code as ErrorCode) : ErrorCode.INTERNAL;
+      if (code === ErrorCode.INTERNAL)
+        this.hub.log.error({ err: e.cause ?? e, scriptId: this.scriptId }, 'op commit failed');
+      return this.sendError(code, code === ErrorCode.INTERNAL ? 'internal error' : e.message, msg.opId);
+    }
+    const { entry, duplicate, conflicts } = result;
+    this.send({ type: 'ack', opId: msg.opId, version: entry.version, prev: entry.prev, duplicate });
+    for (const c of conflicts) this.send(conflictForWriter(entry, c));
+    // A retried op is published again: harmless (rooms drop versions they have) and it heals a
+    // node that died between its commit and its publish.
+    await this.hub.publish(entry, conflicts);
+  }
+
+  // ---- sending -------------------------------------------------------------------------------
+
+  private send(msg: ServerMessage): void {
+    const out = Outgoing.of(msg);
+    if (this.member && this.room) this.room.send(this.member, out);
+    else this.socket.send(out);
+  }
+
+  private sendError(code: ErrorCode, message: string, opId?: string): void {
+    const msg: ErrorMessage = { type: 'error', code, message, retryable: RETRYABLE_ERRORS.has(code) };
+    if (opId) msg.opId = opId;
+    this.send(msg);
+  }
+
+  private refuseRateLimited(data: Buffer, isBinary: boolean): void {
+    // An op gets its own answer (the client keeps it queued); anything else at most once a second.
+    const raw = decode({ data, isBinary, at: 0 });
+    const opId = raw.ok ? opIdOf(raw.value) : undefined;
+    const now = Date.now();
+    if (!opId && now - this.lastQuietErrorAt < 1_000) return;
+    if (!opId) this.lastQuietErrorAt = now;
+    this.sendError(ErrorCode.RATE_LIMITED, 'too many messages; slow down', opId);
+  }
+}
+
+type Decoded = { ok: true; value: unknown } | { ok: false; message: string };
+
+function decode(frame: Frame): Decoded {
+  if (frame.isBinary) return { ok: false, message: 'binary frames are not accepted; send JSON text' };
+  try {
+    return { ok: true, value: JSON.parse(frame.data.toString('utf8')) };
+  } catch {
+    return { ok: false, message: 'not valid JSON' };
+  }
+}
+
+/** "op.element.name: name is required": the first issue, naming the field. */
+function describe(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid message';
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The opId of an op message that failed validation, so the client can drop that op. */
+function opIdOf(v: unknown): string | undefined {
+  if (!isRecord(v) || v.type !== 'op' || typeof v.opId !== 'string' || !UUID.test(v.opId)) return undefined;
+  return v.opId;
+}
+
+/** Close reasons are limited to 123 bytes. */
+function truncate(s: string): string {
+  const b = Buffer.from(s);
+  return b.length <= 123
+    ? s
+    : b
+        .subarray(0, 120)
+        .toString('utf8')
+        .replace(/\uFFFD*$/, '') + '...';
+}

@@ -1,0 +1,239 @@
+/**
+ * The hub: this node's rooms and connections. It subscribes to fan-out — committed entries go to
+ * the script's room, access changes close the sockets they name — and holds the per-credential
+ * socket caps. Transport-free like the rooms; index.ts binds it to Fastify/ws.
+ */
+import { CloseCode, LIMITS, type Hello } from '@cuebe/protocol';
+import type { AppContext } from '../context';
+import type { CommitInput, CommitResult, ConflictInfo, LogEntry } from '../scripts/store';
+import { authenticate, type SmCredential } from './auth';
+import type { Connection } from './connection';
+import type { AccessReason, FanoutMessage } from './fanout';
+import { Refusal, type Identity } from './identity';
+import { Room } from './room';
+
+export interface HubOptions {
+  authTimeoutMs: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** Refused messages (decaying over 10 s) after which a flooding connection is closed 4029. */
+  abuseLimit: number;
+  maxBufferedBytes: number;
+  maxCatchUpChanges: number;
+  maxSocketsPerCrew: number;
+  maxSocketsPerUser: number;
+  /** How long a version gap from fan-out may last before the room reads the missing versions. */
+  gapMs: number;
+  recentSize: number;
+  presenceDelayMs: number;
+  /** Interval of ws-level pings; a socket that has not answered the previous one is dropped. */
+  heartbeatMs: number;
+}
+
+export function defaultHubOptions(): HubOptions {
+  return {
+    authTimeoutMs: LIMITS.authTimeoutMs,
+    messagesPerSecond: LIMITS.messagesPerSecond,
+    messageBurst: LIMITS.messageBurst,
+    abuseLimit: 100,
+    maxBufferedBytes: LIMITS.maxBufferedBytes,
+    maxCatchUpChanges: LIMITS.maxCatchUpChanges,
+    maxSocketsPerCrew: LIMITS.maxSocketsPerCrew,
+    maxSocketsPerUser: LIMITS.maxSocketsPerUser,
+    gapMs: 100,
+    recentSize: 512,
+    presenceDelayMs: 50,
+    heartbeatMs: 30_000,
+  };
+}
+
+type HubContext = Pick<AppContext, 'database' | 'store' | 'fanout' | 'log'>;
+
+export class Hub {
+  readonly rooms = new Map<string, Room>();
+  readonly connections = new Set<Connection>();
+  private readonly byCrew = new Map<string, Set<Connection>>();
+  private readonly byUser = new Map<string, Set<Connection>>();
+  /** Bumped by every access change; a handshake that saw it move re-reads the credential. */
+  accessEpoch = 0;
+  private readonly unsubscribe: () => void;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+
+  constructor(
+    private readonly ctx: HubContext,
+    readonly options: HubOptions = defaultHubOptions(),
+  ) {
+    this.unsubscribe = ctx.fanout.subscribe((msg) => this.onFanout(msg));
+    this.setHeartbeat(options.heartbeatMs);
+  }
+
+  get log(): AppContext['log'] {
+    return this.ctx.log;
+  }
+
+  get nodeId(): string {
+    return this.ctx.fanout.nodeId;
+  }
+
+  /** Server time for pongs and welcomes (ms since epoch); later a cluster reference clock. */
+  now(): number {
+    return Date.now();
+  }
+
+  // ---- connections ---------------------------------------------------------------------------
+
+  attach(conn: Connection): void {
+    if (this.closing) {
+      conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+      return;
+    }
+    this.connections.add(conn);
+  }
+
+  detach(conn: Connection): void {
+    this.connections.delete(conn);
+    const id = conn.identity;
+    if (id?.role === 'crew') removeFrom(this.byCrew, id.crewId, conn);
+    if (id?.role === 'sm') removeFrom(this.byUser, id.userId, conn);
+  }
+
+  authenticate(scriptId: string, hello: Hello, sm: SmCredential): Promise<Identity> {
+    return authenticate(this.ctx.database.db, scriptId, hello, sm);
+  }
+
+  /** Count a checked connection against its credential's cap (4008 past it). */
+  register(conn: Connection, identity: Identity): void {
+    const [index, key, cap] =
+      identity.role === 'crew'
+        ? [this.byCrew, identity.crewId, this.options.maxSocketsPerCrew]
+        : [this.byUser, identity.userId, this.options.maxSocketsPerUser];
+    let set = index.get(key);
+    if (!set) {
+      set = new Set();
+      index.set(key, set);
+    }
+    if (set.size >= cap) throw new Refusal(CloseCode.TOO_MANY_CONNECTIONS, `too many connections (at most ${cap})`);
+    set.add(conn);
+  }
+
+  room(scriptId: string): Room {
+    let room = this.rooms.get(scriptId);
+    if (room) return room;
+    const created = new Room(scriptId, this.ctx.store, {
+      gapMs: this.options.gapMs,
+      recentSize: this.options.recentSize,
+      maxCatchUpChanges: this.options.maxCatchUpChanges,
+      maxBufferedBytes: this.options.maxBufferedBytes,
+      presenceDelayMs: this.options.presenceDelayMs,
+      onEmpty: (r) => this.dropRoom(r),
+      onError: (err, what) => this.ctx.log.warn({ err, scriptId }, `room ${what} failed`),
+    });
+    // A room that could not read its version is not kept: the next join tries afresh.
+    created.ready.catch(() => this.dropRoom(created));
+    this.rooms.set(scriptId, created);
+    room = created;
+    return room;
+  }
+
+  private dropRoom(room: Room): void {
+    if (this.rooms.get(room.scriptId) === room) this.rooms.delete(room.scriptId);
+    room.dispose();
+  }
+
+  // ---- ops -----------------------------------------------------------------------------------
+
+  commit(input: CommitInput): Promise<CommitResult> {
+    return this.ctx.store.commit(input);
+  }
+
+  /** Publish a committed entry; every node's room (this one's included) delivers it. */
+  async publish(entry: LogEntry, conflicts: ConflictInfo[]): Promise<void> {
+    try {
+      await this.ctx.fanout.publish({ type: 'entry', origin: this.nodeId, entry, conflicts });
+    } catch (err) {
+      // The entry is committed; rooms that missed it refill the gap from the database.
+      this.ctx.log.warn({ err, scriptId: entry.scriptId }, 'fan-out publish failed');
+    }
+  }
+
+  // ---- fan-out -------------------------------------------------------------------------------
+
+  onFanout(msg: FanoutMessage): void {
+    if (msg.type === 'entry') {
+      // Relayed or our own, it is delivered and never persisted again.
+      this.rooms.get(msg.entry.scriptId)?.receive(msg.entry, msg.conflicts);
+      return;
+    }
+    this.accessEpoch++;
+    const { code, reason } = closeFor(msg.reason);
+    const candidates = msg.crewId
+      ? this.byCrew.get(msg.crewId)
+      : msg.userId
+        ? this.byUser.get(msg.userId)
+        : this.connections;
+    if (!candidates) return;
+    for (const conn of [...candidates]) if (affected(conn, msg)) conn.close(code, reason);
+  }
+
+  /** Fan-out lost messages (a Redis reconnect): every room reads what it missed. */
+  refillAll(): void {
+    for (const room of this.rooms.values()) room.refillFromStore();
+  }
+
+  // ---- liveness and shutdown -----------------------------------------------------------------
+
+  setHeartbeat(ms: number): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = setInterval(() => {
+      for (const conn of this.connections) conn.socket.heartbeat?.();
+    }, ms);
+    this.heartbeatTimer.unref();
+  }
+
+  /** Close every socket with 1001 (clients reconnect, to any node) and stop. */
+  async close(graceMs = 1_000): Promise<void> {
+    this.closing = true;
+    this.unsubscribe();
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    const sockets = [...this.connections].map((c) => c.socket);
+    for (const conn of [...this.connections]) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+    const closed = Promise.all(sockets.map((s) => s.whenClosed?.()));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    for (const s of sockets) s.terminate?.();
+    for (const room of this.rooms.values()) room.dispose();
+    this.rooms.clear();
+  }
+}
+
+function closeFor(reason: AccessReason): { code: number; reason: string } {
+  if (reason === 'changed') return { code: CloseCode.RECONNECT, reason: 'access changed; reconnect' };
+  if (reason === 'deleted') return { code: CloseCode.NOT_FOUND, reason: 'deleted' };
+  return { code: CloseCode.POLICY, reason };
+}
+
+/**
+ * Which sockets an access change closes. Every selector given must match. A script- or
+ * show-wide change closes crew sockets only (unsharing does not concern the SM), except deletion,
+ * which closes everyone's.
+ */
+function affected(conn: Connection, msg: Extract<FanoutMessage, { type: 'access' }>): boolean {
+  const id = conn.identity;
+  if (!id) return false;
+  if (msg.crewId !== undefined && !(id.role === 'crew' && id.crewId === msg.crewId)) return false;
+  if (msg.userId !== undefined && !(id.role === 'sm' && id.userId === msg.userId)) return false;
+  if (msg.scriptId !== undefined && conn.scriptId !== msg.scriptId) return false;
+  if (msg.showId !== undefined && id.showId !== msg.showId) return false;
+  if (msg.crewId === undefined && msg.userId === undefined && msg.reason !== 'deleted' && id.role === 'sm')
+    return false;
+  return true;
+}
+
+function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) index.delete(key);
+}

@@ -1,0 +1,35 @@
+/** Who is on the other end of a socket, once the handshake has checked them. */
+export interface SmIdentity {
+  readonly role: 'sm';
+  readonly userId: string;
+  readonly name: string;
+  readonly showId: string;
+  /** sha256 id of the session the socket was opened with. */
+  readonly sessionId: string;
+}
+
+export interface CrewIdentity {
+  readonly role: 'crew';
+  readonly crewId: string;
+  readonly name: string;
+  /** The crew member's job ("LX operator"), for presence. */
+  readonly crewRole: string;
+  readonly showId: string;
+  /** When the link stops working (ms since epoch). */
+  readonly expiresAt: number;
+  readonly allDepartments: boolean;
+  readonly departmentIds: readonly string[];
+}
+
+export type Identity = SmIdentity | CrewIdentity;
+
+/** A handshake refused: the socket closes with this code and reason. */
+export class Refusal extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'Refusal';
+  }
+}

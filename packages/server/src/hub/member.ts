@@ -1,0 +1,25 @@
+/** One socket in a room: its view, and how far it has been brought. */
+import type { View } from '@cuebe/protocol';
+import type { Identity } from './identity';
+import type { HubSocket } from './outgoing';
+
+export class Member {
+  /** The last version this socket has been sent (null: nothing yet). */
+  pos: number | null = null;
+  /** True once caught up: live broadcasts go to it. While false they are held back for it. */
+  live = false;
+  /** True once the welcome has gone out (presence is only sent after it). */
+  welcomed = false;
+  /** Wants the current presence on the next presence flush. */
+  needsPresence = true;
+  /** Bumped by every catch-up; a superseded catch-up drops its result. */
+  catchUpGen = 0;
+
+  constructor(
+    readonly socket: HubSocket,
+    readonly identity: Identity,
+    readonly deviceId: string,
+    readonly view: View,
+    readonly viewKey: string,
+  ) {}
+}

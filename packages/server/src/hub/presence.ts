@@ -1,0 +1,53 @@
+/**
+ * Presence (issue 3): the SM sees who is connected — each crew member with name, role,
+ * departments and device count; crew see only whether the SM is connected. Devices are counted
+ * by their deviceId, so two tabs on one phone are one device.
+ */
+import type { Presence, PresenceCrew } from '@cuebe/protocol';
+import type { Member } from './member';
+
+export interface PresenceState {
+  /** Sent to SM sockets. */
+  full: Presence;
+  /** Sent to crew sockets: the SM part only. */
+  crew: Presence;
+  /** Identifies the SM part, to skip crew sends when it did not change. */
+  smKey: string;
+}
+
+export function computePresence(members: Iterable<Member>): PresenceState {
+  const smDevices = new Set<string>();
+  const crew = new Map<string, { entry: PresenceCrew; devices: Set<string> }>();
+  for (const m of members) {
+    const id = m.identity;
+    if (id.role === 'sm') {
+      smDevices.add(`${id.userId}/${m.deviceId}`);
+      continue;
+    }
+    let c = crew.get(id.crewId);
+    if (!c) {
+      c = {
+        entry: {
+          crewId: id.crewId,
+          name: id.name,
+          role: id.crewRole,
+          allDepartments: id.allDepartments,
+          departmentIds: [...id.departmentIds],
+          devices: 0,
+        },
+        devices: new Set(),
+      };
+      crew.set(id.crewId, c);
+    }
+    c.devices.add(m.deviceId);
+  }
+  const sm = { connected: smDevices.size > 0, devices: smDevices.size };
+  const list = [...crew.values()]
+    .map((c) => ({ ...c.entry, devices: c.devices.size }))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.crewId.localeCompare(b.crewId));
+  return {
+    full: { type: 'presence', sm, crew: list },
+    crew: { type: 'presence', sm },
+    smKey: `${sm.connected}:${sm.devices}`,
+  };
+}
