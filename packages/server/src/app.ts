@@ -14,6 +14,9 @@ import type { AppContext } from './context';
 import type { Database } from './db/open';
 import { AppError } from './errors';
 import { LocalFanout, type Fanout } from './hub/fanout';
+import { RedisFanout } from './hub/redis-fanout';
+import { createReferenceClock, type ReferenceClock } from './clock/reference';
+import { registerMetrics } from './http/metrics-route';
 import { allowedOrigins, originAllowed } from './http/origin';
 import { loadSecret } from './auth/tokens';
 import { ScriptStore } from './scripts/store';
@@ -24,6 +27,8 @@ export interface BuildOptions {
   config: Config;
   database: Database;
   fanout?: Fanout;
+  /** The reference clock (tests inject skewed ones); default: Redis TIME with REDIS_URL, else local. */
+  clock?: ReferenceClock;
   /** A pino logger destination for tests (defaults to stdout). */
   logStream?: NodeJS.WritableStream;
 }
@@ -53,7 +58,15 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
     routerOptions: { maxParamLength: 200 },
   });
 
-  const fanout = opts.fanout ?? new LocalFanout(config.nodeId);
+  const fanout =
+    opts.fanout ??
+    (config.redisUrl
+      ? new RedisFanout({ url: config.redisUrl, nodeId: config.nodeId, log: app.log })
+      : new LocalFanout(config.nodeId));
+  const clock =
+    opts.clock ??
+    (await createReferenceClock(config.redisUrl, (err) => app.log.warn({ err }, 'reference clock: sync failed')));
+  app.addHook('onClose', () => clock.close());
   const secret = await loadSecret(database.db, config.secret);
   const ctx: AppContext = {
     config,
@@ -62,6 +75,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
     fanout,
     secret,
     log: app.log,
+    clock,
   };
 
   await app.register(cookie);
@@ -105,11 +119,19 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
   app.get('/readyz', async (_req, reply) => {
     try {
       await database.db.execute('select 1');
-      return { ok: true, database: database.kind };
     } catch {
       return reply.status(503).send({ ok: false, database: database.kind });
     }
+    // With Redis, a node cut off from the other nodes must not take sockets.
+    if (!config.redisUrl) return { ok: true, database: database.kind };
+    try {
+      await fanout.check?.();
+      return { ok: true, database: database.kind, redis: true };
+    } catch {
+      return reply.status(503).send({ ok: false, database: database.kind, redis: false });
+    }
   });
+  registerMetrics(app, fanout);
 
   await registerRoutes(app, ctx);
   await registerHub(app, ctx);

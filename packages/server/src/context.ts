@@ -1,5 +1,6 @@
 /** What every route module and the hub share. */
 import type { FastifyBaseLogger } from 'fastify';
+import type { ReferenceClock } from './clock/reference';
 import type { Config } from './config';
 import type { Database } from './db/open';
 import type { Fanout } from './hub/fanout';
@@ -13,4 +14,6 @@ export interface AppContext {
   /** Signs crew links. */
   secret: Buffer;
   log: FastifyBaseLogger;
+  /** Show time shared by every node (clock pings, playback anchors): ms since the epoch. */
+  clock: ReferenceClock;
 }

@@ -32,8 +32,22 @@ export type FanoutHandler = (msg: FanoutMessage) => void;
 
 export interface Fanout {
   readonly nodeId: string;
+  /**
+   * Delivers to this node's subscribers at once (in the caller's turn), then to every other
+   * node. A failure to reach other nodes never rejects: it is counted, and they refill from the
+   * database (versions show the gap), so the commit path cannot be broken by the fan-out.
+   */
   publish(msg: FanoutMessage): Promise<void>;
+  /** Every message from every node, this one's included, once each, in each publisher's order. */
   subscribe(handler: FanoutHandler): () => void;
+  /**
+   * Called each time the link to other nodes is (re)established after messages may have been
+   * missed (Redis restarted, connection dropped): the subscription is live again, so the hub
+   * refills every active room from the database now and misses nothing. In-process: never.
+   */
+  onReconnect?(handler: () => void): () => void;
+  /** Rejects when the link to other nodes is down (readiness). In-process: always fine. */
+  check?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +64,12 @@ export class LocalFanout implements Fanout {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
   }
+
+  onReconnect(_handler: () => void): () => void {
+    return () => {};
+  }
+
+  async check(): Promise<void> {}
 
   async close(): Promise<void> {
     this.handlers.clear();

@@ -1,0 +1,253 @@
+/**
+ * Fan-out between nodes over Redis pub/sub (DESIGN §6). Redis is a fast hint, not a log: pub/sub
+ * drops what is published while a subscriber is away, so the hub refills from the database on a
+ * version gap and whenever `onReconnect` fires.
+ *
+ * One channel for the whole deployment, not one per script: every node may hold sockets of any
+ * script, access messages address shows, users and crew links rather than scripts, and one
+ * channel keeps a single order per publisher across every message type (an edit, then the
+ * revocation that follows it). Per-script channels would mean SUBSCRIBE/UNSUBSCRIBE churn as
+ * rooms open and close, and re-subscribing thousands of channels after a Redis restart; the
+ * cost of one channel is that each node parses every message, which at human edit rates (tens
+ * per second for a whole festival) is nothing.
+ *
+ * Two connections: a subscriber connection cannot send PUBLISH.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Fanout, FanoutHandler, FanoutMessage } from './fanout';
+import { decodeMessage, encodeMessage } from './fanout-wire';
+import { redisInvalidMessages, redisPublishDropped, redisPublishFailures, redisResubscribes } from '../metrics';
+
+export interface FanoutLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface RedisFanoutOptions {
+  url: string;
+  nodeId?: string;
+  /** Deployments sharing one Redis use different channels. */
+  channel?: string;
+  /** Messages that failed to reach Redis, kept to resend on reconnect (oldest dropped first). */
+  maxUnsent?: number;
+  log?: FanoutLog;
+}
+
+export const DEFAULT_CHANNEL = 'cuebe:fanout';
+
+/**
+ * Reconnect fast and keep trying: delivery must resume within 2 s of Redis being back, so the
+ * delay is capped at 500 ms (plus jitter so a fleet does not reconnect in lockstep).
+ */
+const retryStrategy = (times: number) => Math.min(50 * 2 ** times, 500) + Math.floor(Math.random() * 100);
+
+export class RedisFanout implements Fanout {
+  readonly nodeId: string;
+  readonly channel: string;
+  /** What happened, for tests and logs (the same figures go to /metrics). */
+  readonly stats = { sent: 0, publishFailures: 0, resent: 0, dropped: 0, received: 0, invalid: 0, subscribes: 0 };
+
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly handlers = new Set<FanoutHandler>();
+  private readonly reconnectHandlers = new Set<() => void>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly maxUnsent: number;
+  private readonly log?: FanoutLog;
+  private unsent: string[] = [];
+  private resendTimer: NodeJS.Timeout | null = null;
+  private subscribed = false;
+  private closed = false;
+  private linkDown = false;
+  private readonly firstSubscribe: Promise<void>;
+
+  constructor(opts: RedisFanoutOptions) {
+    this.nodeId = opts.nodeId ?? randomUUID();
+    this.channel = opts.channel ?? DEFAULT_CHANNEL;
+    this.maxUnsent = opts.maxUnsent ?? 10_000;
+    this.log = opts.log;
+    const common: RedisOptions = {
+      retryStrategy,
+      // Fail fast instead of queueing while disconnected: the caller's turn never waits on
+      // Redis, and failed messages go to our own bounded resend buffer, in order.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      // A stalled Redis (paused, half-open connection) must not grow the in-flight set forever.
+      commandTimeout: 2_000,
+      // We resubscribe ourselves, so the hub hears about it only once the subscription is live.
+      autoResubscribe: false,
+    };
+    this.pub = new Redis(opts.url, { ...common, connectionName: `cuebe-pub-${this.nodeId}` });
+    this.sub = new Redis(opts.url, { ...common, connectionName: `cuebe-sub-${this.nodeId}` });
+
+    this.pub.on('ready', () => this.resend());
+    this.pub.on('error', (err) => this.noteDown('publisher', err));
+    this.sub.on('error', (err) => this.noteDown('subscriber', err));
+    this.sub.on('close', () => {
+      this.subscribed = false;
+    });
+    this.sub.on('message', (channel: string, payload: string) => {
+      if (channel === this.channel) this.receive(payload);
+    });
+    let resolveFirst!: () => void;
+    this.firstSubscribe = new Promise((r) => (resolveFirst = r));
+    this.sub.on('ready', () => {
+      this.sub.subscribe(this.channel).then(
+        () => {
+          if (this.closed) return;
+          this.subscribed = true;
+          this.stats.subscribes++;
+          redisResubscribes.inc();
+          if (this.linkDown) this.log?.info({ node: this.nodeId }, 'redis fan-out: subscribed again');
+          this.linkDown = false;
+          resolveFirst();
+          // The subscription is live: anything published from now on arrives, so a refill
+          // from the database now leaves no hole.
+          for (const h of [...this.reconnectHandlers]) {
+            try {
+              h();
+            } catch (err) {
+              this.log?.error({ err }, 'redis fan-out: reconnect handler failed');
+            }
+          }
+        },
+        (err: unknown) => this.noteDown('subscriber', err),
+      );
+    });
+  }
+
+  /** Both connections up and the subscription live. */
+  get connected(): boolean {
+    return this.subscribed && this.pub.status === 'ready';
+  }
+
+  /** Resolves once the subscription is live for the first time. */
+  ready(): Promise<void> {
+    return this.firstSubscribe;
+  }
+
+  async publish(msg: FanoutMessage): Promise<void> {
+    for (const h of this.handlers) h(msg);
+    if (this.closed) return;
+    this.send(encodeMessage(msg));
+  }
+
+  subscribe(handler: FanoutHandler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  onReconnect(handler: () => void): () => void {
+    this.reconnectHandlers.add(handler);
+    return () => this.reconnectHandlers.delete(handler);
+  }
+
+  async check(): Promise<void> {
+    if (!this.subscribed) throw new Error('redis fan-out: not subscribed');
+    await this.pub.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.resendTimer) clearTimeout(this.resendTimer);
+    this.handlers.clear();
+    this.reconnectHandlers.clear();
+    await Promise.allSettled([...this.inflight]);
+    await Promise.allSettled([quit(this.pub), quit(this.sub)]);
+  }
+
+  private send(payload: string): void {
+    // Behind older unsent messages, or with no connection: keep it, so order holds on resend.
+    if (this.unsent.length > 0 || this.pub.status !== 'ready') {
+      this.stats.publishFailures++;
+      redisPublishFailures.inc();
+      this.keep(payload);
+      return;
+    }
+    const p = this.pub.publish(this.channel, payload).then(
+      () => {
+        this.stats.sent++;
+      },
+      () => {
+        this.stats.publishFailures++;
+        redisPublishFailures.inc();
+        this.keep(payload);
+      },
+    );
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  private keep(payload: string): void {
+    if (this.closed) return;
+    this.unsent.push(payload);
+    if (this.unsent.length > this.maxUnsent) {
+      this.unsent.shift();
+      this.stats.dropped++;
+      redisPublishDropped.inc();
+    }
+    // Connected but a publish failed (a timeout): no 'ready' will come to flush, so try soon.
+    if (this.pub.status === 'ready' && !this.resendTimer) {
+      this.resendTimer = setTimeout(() => {
+        this.resendTimer = null;
+        if (this.pub.status === 'ready') this.resend();
+      }, 250);
+      this.resendTimer.unref();
+    }
+  }
+
+  /**
+   * Publisher connected again: send what failed, oldest first. Other nodes may still be
+   * resubscribing and miss these too; they refill versions from the database, and duplicates
+   * are harmless (the hub skips versions it has delivered; access closes are idempotent).
+   */
+  private resend(): void {
+    if (this.unsent.length === 0) return;
+    const batch = this.unsent;
+    this.unsent = [];
+    this.stats.resent += batch.length;
+    for (const payload of batch) this.send(payload);
+  }
+
+  private receive(payload: string): void {
+    this.stats.received++;
+    const msg = decodeMessage(payload);
+    if (!msg) {
+      this.stats.invalid++;
+      redisInvalidMessages.inc();
+      this.log?.warn({ bytes: payload.length }, 'redis fan-out: dropped an invalid message');
+      return;
+    }
+    // Our own echo: local subscribers had it at publish time.
+    if (msg.origin === this.nodeId) return;
+    for (const h of this.handlers) {
+      try {
+        h(msg);
+      } catch (err) {
+        this.log?.error({ err, type: msg.type }, 'redis fan-out: handler failed');
+      }
+    }
+  }
+
+  private noteDown(which: string, err: unknown): void {
+    if (this.closed || this.linkDown) return;
+    this.linkDown = true;
+    this.log?.warn({ which, err: err instanceof Error ? err.message : String(err) }, 'redis fan-out: link down');
+  }
+}
+
+async function quit(r: Redis): Promise<void> {
+  if (r.status === 'ready') {
+    try {
+      await r.quit();
+      return;
+    } catch {
+      // fall through to a hard disconnect
+    }
+  }
+  r.disconnect();
+}
