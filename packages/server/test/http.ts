@@ -3,8 +3,8 @@
  * (its session cookie kept) and gives get/post/patch/del that answer {status, body, headers}.
  * `crewApi(server, token)` does the same with a crew link's Bearer token.
  */
-import { randomBytes } from 'node:crypto';
-import type { User } from '@cuebe/protocol';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Element, User } from '@cuebe/protocol';
 import type { TestServer } from './harness';
 
 export interface Res<T> {
@@ -88,4 +88,23 @@ export function sessionCookie(headers: Headers): string | null {
     if (m && m[1] !== 'cuebe_session=') return m[1]!;
   }
   return null;
+}
+
+/** A valid element for create bodies and ops; override what the test cares about. */
+export function element(overrides: Partial<Element> = {}): Element {
+  return {
+    id: randomUUID(),
+    type: 'CUE',
+    name: 'LX 1',
+    notes: '',
+    departmentId: null,
+    priority: 'NORMAL',
+    offsetMs: 0,
+    durationMs: null,
+    location: '',
+    colour: null,
+    parentId: null,
+    orderKey: 'a0V',
+    ...overrides,
+  };
 }
