@@ -1,1 +1,6 @@
-export {};
+export { SyncClient } from './sync-client';
+export type { CloseReason, PingResult, SyncClientOptions, SyncEvents, SyncSnapshot, SyncStatus } from './sync-client';
+export { Backoff, type BackoffOptions } from './backoff';
+export { MemoryStore, PersistedState, type PendingStore, type PendingOpRecord } from './storage';
+export { defaultCreateSocket, type CreateSocket, type WebSocketLike } from './socket';
+export { Replica, type PendingOp } from './replica';

@@ -1,0 +1,438 @@
+/** SyncClient against an in-memory fake of the hub: queue, acks, rebase, gaps, reconnects, undo, storage. */
+import { describe, expect, it, vi } from 'vitest';
+import { OpError, filterElements, crewView, type Element } from '@cuebe/protocol';
+import { SyncClient, type SyncClientOptions, type SyncEvents } from './sync-client';
+import { MemoryStore } from './storage';
+import { FakeServer } from './testing/fake-server';
+import { cue, LX, script, SND, sortedElements } from './testing/fixtures';
+import { waitFor } from './testing/wait';
+
+function setup(server?: FakeServer) {
+  const s =
+    server ??
+    new FakeServer({
+      script,
+      departments: [LX, SND],
+      crew: { 'lx-token': { name: 'Lx Op', departmentIds: [LX.id] } },
+    });
+  const clients: SyncClient[] = [];
+  const client = (opts: Partial<SyncClientOptions> = {}) => {
+    const c = new SyncClient({
+      url: 'ws://fake/ws/script/x',
+      deviceId: 'device-1',
+      createSocket: s.createSocket,
+      backoff: { baseMs: 1, capMs: 5 },
+      retryBackoff: { baseMs: 1, capMs: 5 },
+      heartbeatMs: 0,
+      ...opts,
+    });
+    clients.push(c);
+    return c;
+  };
+  const events = (c: SyncClient) => {
+    const log: { [K in keyof SyncEvents]?: SyncEvents[K][] } = {};
+    for (const k of ['change', 'conflict', 'error', 'dropped', 'status', 'ack'] as const)
+      c.on(k, (p) => ((log[k] ??= []) as unknown[]).push(p));
+    return log;
+  };
+  return { server: s, client, events, clients };
+}
+
+const live = (c: SyncClient) => waitFor(() => c.getSnapshot().status === 'live', 'live');
+const settled = (c: SyncClient, s: FakeServer) =>
+  waitFor(() => c.getSnapshot().pendingCount === 0 && c.getSnapshot().version === s.version, 'settled');
+const elementsOf = (c: SyncClient) => sortedElements(c.getSnapshot().elements.values());
+const serverElements = (s: FakeServer) => sortedElements(s.state.elements.values());
+
+describe('connecting', () => {
+  it('says hello with no version, receives the snapshot and goes live', async () => {
+    const { server, client } = setup();
+    const a = cue({ name: 'LX 1', departmentId: LX.id });
+    server.commitDirect({ kind: 'create', element: a });
+    const c = client();
+    expect(c.getSnapshot().status).toBe('connecting');
+    await c.start();
+    await live(c);
+    const snap = c.getSnapshot();
+    expect(snap).toMatchObject({ role: 'sm', version: 1, pendingCount: 0, departments: [LX, SND] });
+    expect(snap.elements.get(a.id)).toEqual(a);
+    expect(snap.script?.name).toBe('Act 1');
+    // useSyncExternalStore needs the same object until something changes.
+    expect(c.getSnapshot()).toBe(snap);
+    expect(Object.isFrozen(snap)).toBe(true);
+    const hello = [...server.sockets[0]!.conn.sent][0];
+    expect(hello).toMatchObject({ type: 'hello', lastVersion: null, deviceId: 'device-1' });
+    expect(hello && 'token' in hello).toBe(false);
+  });
+
+  it('a crew client sends its token in the hello and sees only its departments', async () => {
+    const { server, client } = setup();
+    const lx = cue({ name: 'LX 1', departmentId: LX.id });
+    const snd = cue({ name: 'SND 1', departmentId: SND.id, orderKey: 'a1' });
+    server.commitDirect({
+      kind: 'batch',
+      ops: [
+        { kind: 'create', element: lx },
+        { kind: 'create', element: snd },
+      ],
+    });
+    const c = client({ token: 'lx-token' });
+    await c.start();
+    await live(c);
+    expect(c.getSnapshot().role).toBe('crew');
+    expect([...c.getSnapshot().elements.keys()]).toEqual([lx.id]);
+    // A cue moved into LX arrives as a create, moved out as a delete.
+    server.commitDirect({ kind: 'update', id: snd.id, fields: { departmentId: LX.id } });
+    await waitFor(() => c.getSnapshot().elements.has(snd.id), 'moved-in cue');
+    server.commitDirect({ kind: 'update', id: lx.id, fields: { departmentId: SND.id } });
+    await waitFor(() => !c.getSnapshot().elements.has(lx.id), 'moved-out cue gone');
+    expect(elementsOf(c)).toEqual(
+      sortedElements(filterElements(crewView(false, [LX.id]), server.state.elements.values())),
+    );
+    expect(() => c.submit({ kind: 'delete', id: snd.id })).not.toThrow();
+    await waitFor(() => c.getSnapshot().pendingCount === 0, 'crew op refused and dropped');
+    expect(server.state.elements.has(snd.id)).toBe(true);
+  });
+});
+
+describe('edits', () => {
+  it('applies an edit at once, sends it, and confirms it on the change', async () => {
+    const { server, client, events } = setup();
+    const c = client();
+    const log = events(c);
+    await c.start();
+    await live(c);
+    const a = cue({ name: 'LX 1' });
+    const opId = c.submit({ kind: 'create', element: a });
+    expect(c.getSnapshot().elements.get(a.id)).toEqual(a);
+    expect(c.getSnapshot().pendingCount).toBe(1);
+    expect(c.getSnapshot().version).toBe(0);
+    await settled(c, server);
+    expect(log.ack).toEqual([{ opId, version: 1, duplicate: false }]);
+    expect(log.change?.map((e) => [e.version, e.mine, e.kind])).toEqual([[1, true, 'create']]);
+    expect(elementsOf(c)).toEqual(serverElements(server));
+  });
+
+  it('throws the OpError synchronously for an edit that breaks a rule, and queues nothing', async () => {
+    const { server, client } = setup();
+    const c = client();
+    await c.start();
+    await live(c);
+    expect(() => c.submit({ kind: 'delete', id: crypto.randomUUID() })).toThrow(OpError);
+    expect(() => c.submit({ kind: 'update', id: crypto.randomUUID(), fields: {} } as never)).toThrow(OpError);
+    expect(() => c.submit({ kind: 'create', element: cue({ name: 'x', departmentId: crypto.randomUUID() }) })).toThrow(
+      /department/,
+    );
+    expect(c.getSnapshot().pendingCount).toBe(0);
+    await Promise.resolve();
+    expect(server.opsReceived).toEqual([]);
+  });
+
+  it('rebases pending edits on changes committed by someone else', async () => {
+    const { server, client } = setup();
+    const a = cue({ name: 'LX 1', notes: 'base' });
+    server.commitDirect({ kind: 'create', element: a });
+    const c = client();
+    await c.start();
+    await live(c);
+    // Another editor's change lands on the server before this client's op arrives.
+    c.submit({ kind: 'update', id: a.id, fields: { notes: 'mine' } });
+    server.commitDirect({ kind: 'update', id: a.id, fields: { location: 'FOH', notes: 'theirs' } });
+    await settled(c, server);
+    expect(c.getSnapshot().elements.get(a.id)).toMatchObject({ notes: 'mine', location: 'FOH' });
+    expect(elementsOf(c)).toEqual(serverElements(server));
+  });
+
+  it('drops a queued edit that no longer applies after a rebase, and says so', async () => {
+    const { server, client, events } = setup();
+    const a = cue({ name: 'LX 1' });
+    server.commitDirect({ kind: 'create', element: a });
+    const c = client();
+    const log = events(c);
+    await c.start();
+    await live(c);
+    server.refuseConnections = { code: 1006, reason: 'network down' };
+    server.closeAll(1006);
+    await waitFor(() => c.getSnapshot().status !== 'live', 'disconnected');
+    const opId = c.submit({ kind: 'update', id: a.id, fields: { notes: 'edited offline' } });
+    server.commitDirect({ kind: 'delete', id: a.id });
+    server.refuseConnections = null;
+    await live(c);
+    await settled(c, server);
+    expect(log.dropped).toEqual([expect.objectContaining({ opId, code: 'CONFLICT' })]);
+    expect(c.getSnapshot().elements.size).toBe(0);
+    expect(server.opsReceived).not.toContain(opId);
+  });
+
+  it('drops an edit the server refuses for good, and keeps one it refuses for now', async () => {
+    const { server, client, events } = setup();
+    const c = client();
+    const log = events(c);
+    await c.start();
+    await live(c);
+    server.refuseNext.push({ code: 'BAD_OP', retryable: false });
+    const bad = cue({ name: 'refused' });
+    const badId = c.submit({ kind: 'create', element: bad });
+    await waitFor(() => (log.dropped?.length ?? 0) === 1, 'dropped');
+    expect(log.dropped![0]).toMatchObject({ opId: badId, code: 'BAD_OP' });
+    expect(c.getSnapshot().elements.has(bad.id)).toBe(false);
+
+    server.refuseNext.push({ code: 'UNAVAILABLE', retryable: true }, { code: 'RATE_LIMITED', retryable: true });
+    const ok = cue({ name: 'retried' });
+    const okId = c.submit({ kind: 'create', element: ok });
+    await settled(c, server);
+    expect(server.opsReceived.filter((id) => id === okId)).toHaveLength(3);
+    expect(server.log.filter((e) => e.opId === okId)).toHaveLength(1);
+    expect(c.getSnapshot().elements.get(ok.id)).toEqual(ok);
+  });
+
+  it('passes conflict notices on as events', async () => {
+    const { server, client, events } = setup();
+    const c = client();
+    const log = events(c);
+    await c.start();
+    await live(c);
+    const conn = [...server.connections][0]!;
+    conn.socket.onmessage?.({
+      data: JSON.stringify({
+        type: 'conflict',
+        version: 1,
+        elementId: crypto.randomUUID(),
+        elementName: 'LX 5',
+        field: 'notes',
+        yoursWon: true,
+        other: { kind: 'sm', name: 'Jane' },
+        otherAt: new Date().toISOString(),
+        message: "Your change to LX 5 notes replaced Jane's",
+      }),
+    });
+    expect(log.conflict?.[0]).toMatchObject({ elementName: 'LX 5', yoursWon: true });
+    conn.socket.onmessage?.({ data: '{"type":"nonsense"}' });
+    expect(log.error?.[0]).toMatchObject({ code: 'BAD_MESSAGE' });
+  });
+});
+
+describe('catch-up', () => {
+  it('asks for the missing versions when it sees a gap', async () => {
+    const { server, client } = setup();
+    const c = client();
+    await c.start();
+    await live(c);
+    const conn = [...server.connections][0]!;
+    conn.lose.add(2);
+    for (let i = 0; i < 4; i++) server.commitDirect({ kind: 'create', element: cue({ name: `c${i}` }) });
+    await settled(c, server);
+    expect(conn.sent.filter((m) => m.type === 'resync')).toEqual([{ type: 'resync', fromVersion: 1 }]);
+    expect(elementsOf(c)).toEqual(serverElements(server));
+  });
+
+  it('reconnects with its last version and receives only what it missed', async () => {
+    const { server, client } = setup();
+    const c = client();
+    await c.start();
+    await live(c);
+    server.commitDirect({ kind: 'create', element: cue({ name: 'one' }) });
+    await settled(c, server);
+    server.closeAll(1001, 'going away');
+    server.commitDirect({ kind: 'create', element: cue({ name: 'two' }) });
+    await waitFor(() => server.sockets.length === 2 && c.getSnapshot().status === 'live', 'second connection');
+    await settled(c, server);
+    const second = server.sockets[1]!.conn;
+    expect(second.sent[0]).toMatchObject({ type: 'hello', lastVersion: 1 });
+    expect(second.received.map((m) => m.type)).toEqual(['welcome', 'changes']);
+    expect(elementsOf(c)).toEqual(serverElements(server));
+  });
+
+  it('loses nothing and duplicates nothing when the socket dies mid-stream', async () => {
+    const { server, client } = setup();
+    const c = client();
+    await c.start();
+    await live(c);
+    const made: Element[] = [];
+    for (let i = 0; i < 20; i++) {
+      const e = cue({ name: `c${i}`, orderKey: `a${i}` });
+      made.push(e);
+      c.submit({ kind: 'create', element: e });
+      // Kill the socket after the server has seen some of them (acks may be lost on the way).
+      if (i === 7) await waitFor(() => server.opsReceived.length >= 3, 'some ops received');
+      if (i === 7) server.closeAll(1006, 'cut');
+    }
+    await settled(c, server);
+    expect(server.log.map((e) => e.opId)).toHaveLength(20);
+    expect(new Set(server.log.map((e) => e.opId)).size).toBe(20);
+    expect(serverElements(server)).toEqual(sortedElements(made));
+    expect(elementsOf(c)).toEqual(serverElements(server));
+  });
+});
+
+describe('connection lifecycle', () => {
+  it('stops for good on a terminal close (revoked link) and reports why', async () => {
+    const { server, client, events } = setup();
+    const random = vi.fn(() => 0.5);
+    const c = client({ token: 'lx-token', backoff: { baseMs: 1, capMs: 5, random } });
+    const log = events(c);
+    await c.start();
+    await live(c);
+    server.closeAll(1008, 'revoked');
+    await waitFor(() => c.getSnapshot().status === 'closed', 'closed');
+    expect(c.getSnapshot().closeReason).toEqual({ code: 1008, reason: 'revoked' });
+    expect(log.status?.at(-1)).toEqual({ status: 'closed', closeReason: { code: 1008, reason: 'revoked' } });
+    // No reconnect was even scheduled (a scheduled one draws its delay first).
+    expect(random).not.toHaveBeenCalled();
+    expect(server.sockets).toHaveLength(1);
+    expect(() => c.submit({ kind: 'scriptInfo', fields: { notes: 'x' } })).toThrow(OpError);
+  });
+
+  it('reconnects at once on 4010 and asks for a fresh view', async () => {
+    const random = vi.fn(() => 0.99);
+    const { server, client } = setup();
+    const c = client({ backoff: { baseMs: 60_000, capMs: 60_000, random } });
+    await c.start();
+    await live(c);
+    server.closeAll(4010, 'rights changed');
+    await waitFor(() => server.sockets.length === 2 && c.getSnapshot().status === 'live', 'reconnected');
+    expect(random).not.toHaveBeenCalled();
+    expect(server.sockets[1]!.conn.sent[0]).toMatchObject({ type: 'hello', lastVersion: null });
+  });
+
+  it('reports offline after failed attempts in a row, keeps edits queued, and sends them when back', async () => {
+    const { server, client } = setup();
+    const c = client({ offlineAfterAttempts: 2 });
+    await c.start();
+    await live(c);
+    server.refuseConnections = { code: 1006, reason: '' };
+    server.closeAll(1006);
+    await waitFor(() => c.getSnapshot().status === 'offline', 'offline');
+    const a = cue({ name: 'offline edit' });
+    c.submit({ kind: 'create', element: a });
+    expect(c.getSnapshot()).toMatchObject({ status: 'offline', pendingCount: 1 });
+    server.refuseConnections = null;
+    await live(c);
+    await settled(c, server);
+    expect(server.state.elements.get(a.id)).toEqual(a);
+  });
+
+  it('answers ping with a round trip', async () => {
+    const { client } = setup();
+    const c = client();
+    await expect(c.ping()).rejects.toThrow('not connected');
+    await c.start();
+    await live(c);
+    const r = await c.ping();
+    expect(r.rtt).toBeGreaterThanOrEqual(0);
+    expect(r.t3).toBeGreaterThanOrEqual(r.t0);
+  });
+
+  it('a heartbeat that goes unanswered ends the connection and reconnects', async () => {
+    const { server, client } = setup();
+    const c = client({ heartbeatMs: 5, pingTimeoutMs: 10 });
+    await c.start();
+    await live(c);
+    const first = [...server.connections][0]!;
+    // The server stops answering anything on this connection (a half-open socket).
+    first.server.receive = ((orig) =>
+      function (this: FakeServer, conn, data) {
+        if (conn === first) return;
+        orig.call(this, conn, data);
+      })(first.server.receive);
+    await waitFor(() => server.sockets.length >= 2 && c.getSnapshot().status === 'live', 'reconnected');
+    c.close();
+  });
+});
+
+describe('undo and redo', () => {
+  it('undoes and redoes edits as new ops, and the server agrees', async () => {
+    const { server, client } = setup();
+    const c = client();
+    await c.start();
+    await live(c);
+    const a = cue({ name: 'LX 1', notes: 'one' });
+    c.submit({ kind: 'create', element: a });
+    c.submit({ kind: 'update', id: a.id, fields: { notes: 'two' } });
+    await settled(c, server);
+    expect(c.getSnapshot().canUndo).toBe(true);
+    expect(c.undo()).toBe(true);
+    expect(c.getSnapshot().elements.get(a.id)!.notes).toBe('one');
+    expect(c.getSnapshot().canRedo).toBe(true);
+    expect(c.undo()).toBe(true);
+    expect(c.getSnapshot().elements.has(a.id)).toBe(false);
+    await settled(c, server);
+    expect(server.state.elements.has(a.id)).toBe(false);
+    expect(c.redo()).toBe(true);
+    expect(c.redo()).toBe(true);
+    expect(c.redo()).toBe(false);
+    await settled(c, server);
+    expect(server.state.elements.get(a.id)).toEqual({ ...a, notes: 'two' });
+    // A new edit clears the redo stack.
+    c.undo();
+    c.submit({ kind: 'update', id: a.id, fields: { location: 'SL' } });
+    expect(c.getSnapshot().canRedo).toBe(false);
+    await settled(c, server);
+    expect(elementsOf(c)).toEqual(serverElements(server));
+    expect(server.log).toHaveLength(8); // create, update, undo ×2, redo ×2, undo, update
+  });
+
+  it('undoes an edit made offline before the server has seen it', async () => {
+    const { server, client } = setup();
+    const a = cue({ name: 'LX 1', notes: 'one' });
+    server.commitDirect({ kind: 'create', element: a });
+    const c = client();
+    await c.start();
+    await live(c);
+    server.refuseConnections = { code: 1006, reason: '' };
+    server.closeAll(1006);
+    await waitFor(() => c.getSnapshot().status !== 'live', 'disconnected');
+    c.submit({ kind: 'update', id: a.id, fields: { notes: 'two' } });
+    expect(c.undo()).toBe(true);
+    expect(c.getSnapshot().elements.get(a.id)!.notes).toBe('one');
+    server.refuseConnections = null;
+    await live(c);
+    await settled(c, server);
+    expect(server.state.elements.get(a.id)!.notes).toBe('one');
+    expect(server.version).toBe(3);
+  });
+});
+
+describe('storage', () => {
+  it('keeps offline edits across a reload and sends them exactly once', async () => {
+    const { server, client } = setup();
+    const store = new MemoryStore();
+    const a = cue({ name: 'LX 1' });
+    server.commitDirect({ kind: 'create', element: a });
+    const first = client({ storage: store });
+    await first.start();
+    await live(first);
+    server.refuseConnections = { code: 1006, reason: '' };
+    server.closeAll(1006);
+    await waitFor(() => first.getSnapshot().status !== 'live', 'disconnected');
+    const b = cue({ name: 'LX 2', orderKey: 'a1' });
+    first.submit({ kind: 'create', element: b });
+    first.submit({ kind: 'update', id: a.id, fields: { notes: 'offline' } });
+    await first.persisted();
+    first.close(); // the page reloads
+
+    const second = client({ storage: store });
+    await second.start();
+    // Shown from storage before any connection: the confirmed state plus the queued edits.
+    expect(second.getSnapshot()).toMatchObject({ version: 1, pendingCount: 2 });
+    expect(second.getSnapshot().elements.get(b.id)).toEqual(b);
+    server.refuseConnections = null;
+    await live(second);
+    await settled(second, server);
+    expect(server.log).toHaveLength(3);
+    expect(server.state.elements.get(a.id)!.notes).toBe('offline');
+    expect(elementsOf(second)).toEqual(serverElements(server));
+    const hello = server.sockets.at(-1)!.conn.sent[0];
+    expect(hello).toMatchObject({ type: 'hello', lastVersion: 1 });
+  });
+
+  it('ignores saved state of an unknown shape', async () => {
+    const { client } = setup();
+    const c = client({ storage: { get: async () => ({ format: 99 }), set: async () => {} } });
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(e.code));
+    await c.start();
+    await live(c);
+    expect(errors).toEqual(['STORAGE']);
+  });
+});
