@@ -36,6 +36,9 @@ export interface RoomOptions {
   onError: (err: unknown, what: string) => void;
 }
 
+/** A snapshot read for another client may be reused while at most this many versions old. */
+const SNAPSHOT_REUSE_LAG = 16;
+
 interface Group {
   readonly view: View;
   readonly members: Set<Member>;
@@ -161,7 +164,7 @@ export class Room {
     let chunks: (ChangesRead | LogEntry[])[] = [];
     for (;;) {
       if (needSnapshot) {
-        const snap = await this.reader.snapshot(this.delivered, this.opts.recentSize >> 1);
+        const snap = await this.reader.snapshot(this.delivered, SNAPSHOT_REUSE_LAG);
         snapshot = snap.message(m.view, m.viewKey);
         pos = snap.version;
         chunks = [];
