@@ -18,7 +18,7 @@ import './children';
 import { waitForQuiet } from './proc';
 import { describe, markdown, problems } from './report';
 import { runScenario, type Result, type Scenario } from './scenario';
-import type { TargetName } from './targets';
+import { startTarget, type Target, type TargetName } from './targets';
 
 const { values } = parseArgs({
   options: {
@@ -137,19 +137,30 @@ async function main(): Promise<number> {
 
   const results: Result[] = [];
   const failures: string[] = [];
-  for (const sc of list) {
-    for (const t of targets) {
-      console.log(`\n▶ ${t} · ${sc.name}`);
+  for (const t of targets) {
+    let target: Target;
+    try {
+      target = await startTarget(t, {
+        pgAdminUrl: values.pg ? values['pg-url'] : undefined,
+        cpuProfDir: values['cpu-prof'],
+      });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      console.error(`${t}: could not start: ${msg}`);
+      failures.push(`${t}: could not start: ${msg}`);
+      continue;
+    }
+    for (const sc of list) {
+      console.log(`\n▶ ${target.name} · ${sc.name}`);
       if (o.quietWait > 0) {
-        const other = await waitForQuiet(QUIET_CORES, o.quietWait * 1000, () => [process.pid]);
+        const other = await waitForQuiet(QUIET_CORES, o.quietWait * 1000, () => [process.pid, target.server.pid]);
         if (other >= QUIET_CORES) console.log(`  the machine is busy: other processes use ${other.toFixed(2)} cores`);
       }
       try {
-        const r = await runScenario(t, sc, {
+        const r = await runScenario(target, sc, {
           workers: o.workers ?? (sc.n <= 200 ? 1 : 2),
           devicesPerCrew: o.devicesPerCrew,
           noteBytes: o.noteBytes,
-          target: { pgAdminUrl: values.pg ? values['pg-url'] : undefined, cpuProfDir: values['cpu-prof'] },
           log: (line) => console.log(line),
         });
         results.push(r);
@@ -158,9 +169,10 @@ async function main(): Promise<number> {
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         console.error(`  FAILED: ${msg}`);
-        failures.push(`${t} · ${sc.name}: ${msg}`);
+        failures.push(`${target.name} · ${sc.name}: ${msg}`);
       }
     }
+    await target.stop();
   }
 
   console.log(`\n${markdown(results)}\n`);

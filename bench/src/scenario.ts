@@ -8,7 +8,7 @@ import { nowUs } from './clock';
 import { Histogram, type LatencySummary } from './histogram';
 import { cpuTimeUs, machineBusyUs, rssBytes } from './proc';
 import { SmDriver } from './sm-driver';
-import { startTarget, type TargetName, type TargetOptions } from './targets';
+import type { Target } from './targets';
 import type { Phase } from './wire';
 import { WorkerPool } from './workers';
 
@@ -30,7 +30,6 @@ export interface RunSettings {
   workers: number;
   devicesPerCrew: number;
   noteBytes: number;
-  target: TargetOptions;
   log: (line: string) => void;
 }
 
@@ -80,9 +79,8 @@ export interface Result {
 const CONNECT_TIMEOUT_MS = 180_000;
 const DRAIN_TIMEOUT_MS = 15_000;
 
-export async function runScenario(name: TargetName, sc: Scenario, st: RunSettings): Promise<Result> {
+export async function runScenario(target: Target, sc: Scenario, st: RunSettings): Promise<Result> {
   const log = st.log;
-  const target = await startTarget(name, st.target);
   const pool = WorkerPool.start(st.workers);
   const sms: SmDriver[] = [];
   try {
@@ -175,7 +173,6 @@ export async function runScenario(name: TargetName, sc: Scenario, st: RunSetting
   } finally {
     for (const sm of sms) sm.close();
     await pool.close();
-    await target.stop();
   }
 }
 

@@ -98,65 +98,78 @@ async function startCuebe(opts: TargetOptions): Promise<Target> {
     throw err;
   }
   const rest = new Rest(server.url);
+  // Seeding is incremental and kept between scenarios: one server per target serves every
+  // scenario, and the REST calls that make thousands of crew links are paid once.
+  let show: { id: string; departments: string[] } | null = null;
+  const scripts: { id: string; elementId: string }[] = [];
+  const tokens: string[] = [];
   return {
     name: `cuebe (${pgDb ? 'PostgreSQL' : 'PGlite'})`,
     server,
     async seed(m, crewPerScript, devicesPerCrew) {
-      const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
-      await rest.call(
-        'POST',
-        '/api/auth/register',
-        { email, password: randomBytes(12).toString('hex'), displayName: 'Bench SM' },
-        z.object({ user: User }),
-      );
-      const { show, departments } = await rest.call(
-        'POST',
-        '/api/shows',
-        { name: 'Bench show', defaultDepartments: true },
-        z.object({ show: Show, departments: z.array(Department) }),
-      );
-      const scripts = await mapLimit(Array.from({ length: m }), 8, (_, i) =>
+      if (!show) {
+        const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+        await rest.call(
+          'POST',
+          '/api/auth/register',
+          { email, password: randomBytes(12).toString('hex'), displayName: 'Bench SM' },
+          z.object({ user: User }),
+        );
+        const made = await rest.call(
+          'POST',
+          '/api/shows',
+          { name: 'Bench show', defaultDepartments: true },
+          z.object({ show: Show, departments: z.array(Department) }),
+        );
+        show = { id: made.show.id, departments: made.departments.map((d) => d.id) };
+      }
+      const s = show;
+      const more = await mapLimit(Array.from({ length: Math.max(0, m - scripts.length) }), 8, (_, i) =>
         rest.call(
           'POST',
-          `/api/shows/${show.id}/scripts`,
-          { name: `Bench script ${i + 1}`, shared: true },
+          `/api/shows/${s.id}/scripts`,
+          { name: `Bench script ${scripts.length + i + 1}`, shared: true },
           z.object({ script: Script, elements: z.array(Element) }),
         ),
       );
+      for (const { script, elements } of more) {
+        // SHOW START: a note, which every crew view includes.
+        const note = elements.find((e) => e.type === 'NOTE') ?? elements[0];
+        if (!note) throw new Error(`script ${script.id} has no element to update`);
+        scripts.push({ id: script.id, elementId: note.id });
+      }
       // Crew members spread over the departments, so the hub has several distinct views to encode.
-      const crewCount = m * Math.ceil(crewPerScript / devicesPerCrew);
-      const crew = await mapLimit(Array.from({ length: crewCount }), 16, (_, i) =>
+      const perScript = Math.ceil(crewPerScript / devicesPerCrew);
+      const need = m * perScript;
+      const first = tokens.length;
+      const crew = await mapLimit(Array.from({ length: Math.max(0, need - first) }), 16, (_, i) =>
         rest.call(
           'POST',
-          `/api/shows/${show.id}/crew`,
+          `/api/shows/${s.id}/crew`,
           {
-            name: `Crew ${i + 1}`,
+            name: `Crew ${first + i + 1}`,
             role: 'operator',
             allDepartments: false,
-            departmentIds: departments.length ? [departments[i % departments.length]!.id] : [],
+            departmentIds: s.departments.length ? [s.departments[(first + i) % s.departments.length]!] : [],
           },
           z.object({ crew: CrewWithLink }),
         ),
       );
-      const tokens = crew.map(({ crew: c }) => {
+      for (const { crew: c } of crew) {
         const token = c.link?.split('#')[1];
         if (!token) throw new Error(`crew ${c.id} has no link token`);
-        return token;
-      });
-      const perScript = Math.ceil(crewPerScript / devicesPerCrew);
+        tokens.push(token);
+      }
       return {
         smHeaders: { cookie: rest.cookie ?? '', origin: server.url },
-        scripts: scripts.map(({ script, elements }, s) => {
-          // SHOW START: a note, which every crew view includes.
-          const note = elements.find((e) => e.type === 'NOTE') ?? elements[0];
-          if (!note) throw new Error(`script ${script.id} has no element to update`);
-          const specs: CrewSocketSpec[] = [];
-          for (let k = 0; k < crewPerScript; k++) {
-            const token = tokens[s * perScript + Math.floor(k / devicesPerCrew)]!;
-            specs.push({ scriptId: script.id, token, deviceId: `bench-${s}-${k}` });
-          }
-          return { id: script.id, elementId: note.id, crew: specs };
-        }),
+        scripts: scripts.slice(0, m).map((script, si) => ({
+          ...script,
+          crew: Array.from({ length: crewPerScript }, (_, k) => ({
+            scriptId: script.id,
+            token: tokens[si * perScript + Math.floor(k / devicesPerCrew)]!,
+            deviceId: `bench-${si}-${k}`,
+          })),
+        })),
       };
     },
     async stop() {
