@@ -21,7 +21,7 @@ import { allowedOrigins, originAllowed } from './http/origin';
 import { loadSecret } from './auth/tokens';
 import { ScriptStore } from './scripts/store';
 import { registerRoutes } from './routes';
-import { registerHub } from './hub';
+import { hubOf, registerHub } from './hub';
 
 export interface BuildOptions {
   config: Config;
@@ -135,6 +135,9 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
 
   await registerRoutes(app, ctx);
   await registerHub(app, ctx);
+  // Redis lost messages (it restarted, or this node's link dropped): once the subscription is
+  // live again, every room reads what it missed from the database.
+  ctx.fanout.onReconnect?.(() => hubOf(app).refillAll());
   await registerWeb(app, config);
   return { app, ctx };
 }
