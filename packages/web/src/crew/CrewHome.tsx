@@ -1,6 +1,6 @@
 /** The crew member's start page: the show and its shared scripts. */
 import { useCrewAccess } from './useCrewAccess';
-import { LinkEndedPage, reasonFromHttp } from './LinkEndedPage';
+import { LinkEndedPage, reasonFromError } from './LinkEndedPage';
 import { Link } from '../ui/Link';
 import { TopBar } from '../ui/TopBar';
 import { ErrorNote } from '../ui/ErrorNote';
@@ -10,7 +10,7 @@ export function CrewHome() {
   const access = useCrewAccess();
   if (access.status === 'no-token') return <LinkEndedPage reason="no-token" />;
   if (access.status === 'denied')
-    return <LinkEndedPage reason={reasonFromHttp(access.httpStatus)} detail={access.message} />;
+    return <LinkEndedPage reason={reasonFromError(access.error)} detail={access.error.message} />;
   return (
     <>
       <TopBar home="/c" />

@@ -3,6 +3,7 @@
  * expired, script unshared, removed) — the socket closed with 1008 or REST answered 401/403/404.
  */
 import { useEffect } from 'react';
+import type { ApiError } from '../api/http';
 import { forgetCrewToken } from '../lib/crewToken';
 import { TopBar } from '../ui/TopBar';
 
@@ -28,8 +29,13 @@ const REASONS: Record<string, { title: string; body: string; forget: boolean }> 
   },
 };
 
-export function reasonFromHttp(status: number): string {
-  return status === 403 ? 'revoked' : status === 401 ? 'expired' : 'unknown';
+/** Which page a refused REST call leads to (codes from the crew read API). */
+export function reasonFromError(err: ApiError, forScript = false): string {
+  if (err.code === 'REVOKED' || err.status === 403) return 'revoked';
+  if (err.code === 'EXPIRED' || err.status === 401) return 'expired';
+  // A script the link cannot open (unshared, deleted) is 404 too, but the link itself is fine.
+  if (forScript && err.status === 404 && !/link/i.test(err.message)) return 'unshared';
+  return 'unknown';
 }
 
 export function LinkEndedPage({ reason, detail }: { reason: string; detail?: string }) {

@@ -8,7 +8,7 @@ import { ApiError } from '../api/http';
 import type { CrewMe } from '../api/schemas';
 import { crewToken } from '../lib/crewToken';
 
-export type Denied = { status: 'denied'; httpStatus: number; message: string };
+export type Denied = { status: 'denied'; error: ApiError };
 export type CrewAccess =
   | { status: 'no-token' }
   | { status: 'loading' }
@@ -31,7 +31,7 @@ export function useCrewAccess(): CrewAccess {
   if (!token) return { status: 'no-token' };
   if (q.isPending) return { status: 'loading' };
   if (q.isError) {
-    if (isDenial(q.error)) return { status: 'denied', httpStatus: q.error.status, message: q.error.message };
+    if (isDenial(q.error)) return { status: 'denied', error: q.error };
     return { status: 'error', error: q.error };
   }
   return { status: 'ready', token, me: q.data };

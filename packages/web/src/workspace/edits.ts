@@ -1,0 +1,101 @@
+/** Builds the ops the workspace submits: inserts, moves (drag), groups and shifts. */
+import { compareSiblings, keyBetween, type Element, type Op } from '@cuebe/protocol';
+import { uuid } from '../lib/uuid';
+
+function siblings(elements: ReadonlyMap<string, Element>, parentId: string | null, except?: string): Element[] {
+  const list: Element[] = [];
+  for (const el of elements.values()) if (el.parentId === parentId && el.id !== except) list.push(el);
+  return list.sort(compareSiblings);
+}
+
+/** A new cue or note just after `after` (same parent), or at the end when there is no anchor. */
+export function insertAfter(
+  elements: ReadonlyMap<string, Element>,
+  after: Element | null,
+  fields: Pick<Element, 'type' | 'name' | 'departmentId'> & Partial<Element>,
+): { op: Op; id: string } {
+  const parentId = after ? (after.type === 'GROUP' ? after.id : after.parentId) : null;
+  const sibs = siblings(elements, parentId);
+  let prevKey: string | null;
+  let nextKey: string | null;
+  if (after && after.type === 'GROUP') {
+    // Into an open group, at its top.
+    prevKey = null;
+    nextKey = sibs[0]?.orderKey ?? null;
+  } else if (after) {
+    const i = sibs.findIndex((s) => s.id === after.id);
+    prevKey = after.orderKey;
+    nextKey = sibs[i + 1]?.orderKey ?? null;
+  } else {
+    prevKey = sibs.at(-1)?.orderKey ?? null;
+    nextKey = null;
+  }
+  const id = uuid();
+  const element: Element = {
+    id,
+    notes: '',
+    priority: 'NORMAL',
+    offsetMs: after?.offsetMs ?? 0,
+    durationMs: null,
+    location: '',
+    colour: null,
+    ...fields,
+    parentId,
+    orderKey: keyBetween(prevKey, nextKey),
+  };
+  return { op: { kind: 'create', element }, id };
+}
+
+function isInside(elements: ReadonlyMap<string, Element>, id: string, ancestorId: string): boolean {
+  for (let p: string | null = id; p; p = elements.get(p)?.parentId ?? null) if (p === ancestorId) return true;
+  return false;
+}
+
+/**
+ * Drag-reorder: `active` dropped on the row `over` in the visible list. Dropping lower puts it
+ * after `over`, higher before it, in `over`'s parent. Returns null for a no-op or a drop into itself.
+ */
+export function moveOnto(
+  elements: ReadonlyMap<string, Element>,
+  activeId: string,
+  overId: string,
+  downward: boolean,
+): Op | null {
+  const active = elements.get(activeId);
+  const over = elements.get(overId);
+  if (!active || !over || activeId === overId) return null;
+  const parentId = over.parentId;
+  if (parentId && isInside(elements, parentId, activeId)) return null;
+  const sibs = siblings(elements, parentId, activeId);
+  const i = sibs.findIndex((s) => s.id === overId);
+  const before = downward ? sibs[i] : sibs[i - 1];
+  const after = downward ? sibs[i + 1] : sibs[i];
+  const orderKey = keyBetween(before?.orderKey ?? null, after?.orderKey ?? null);
+  return parentId === active.parentId
+    ? { kind: 'move', id: activeId, orderKey }
+    : { kind: 'move', id: activeId, orderKey, parentId };
+}
+
+/** Group the selected elements that share the first one's level; null when nothing to group. */
+export function groupSelected(elements: ReadonlyMap<string, Element>, ids: Iterable<string>, name: string): Op | null {
+  const members = [...ids].map((id) => elements.get(id)).filter((e): e is Element => !!e);
+  if (members.length === 0) return null;
+  const parentId = members.sort(compareSiblings)[0]!.parentId;
+  const same = members.filter((m) => m.parentId === parentId).map((m) => m.id);
+  return { kind: 'group', groupId: uuid(), ids: same, name };
+}
+
+export function ungroupSelected(elements: ReadonlyMap<string, Element>, ids: Iterable<string>): Op | null {
+  const groups = [...ids].filter((id) => elements.get(id)?.type === 'GROUP');
+  if (groups.length === 0) return null;
+  const ops = groups.map((id) => ({ kind: 'ungroup' as const, id }));
+  return ops.length === 1 ? ops[0]! : { kind: 'batch', ops };
+}
+
+export function deleteSelected(elements: ReadonlyMap<string, Element>, ids: Iterable<string>): Op | null {
+  // Deleting a group keeps its children; to remove a whole group with its cues, select them too.
+  const list = [...ids].filter((id) => elements.has(id));
+  if (list.length === 0) return null;
+  const ops = list.map((id) => ({ kind: 'delete' as const, id }));
+  return ops.length === 1 ? ops[0]! : { kind: 'batch', ops };
+}
