@@ -96,7 +96,7 @@ export async function runScenario(target: Target, sc: Scenario, st: RunSettings)
         wsBase,
         scriptId: s.id,
         elementId: s.elementId,
-        headers: seeded.smHeaders,
+        headers: s.smHeaders,
         protocol: PROTOCOL_VERSION,
         noteBytes: st.noteBytes,
       });

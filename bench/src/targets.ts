@@ -17,6 +17,8 @@ import { startServerChild, type ServerChild } from './server-process';
 
 export interface SeededScript {
   id: string;
+  /** Headers of the SM's socket handshake (session cookie, Origin). */
+  smHeaders: Record<string, string>;
   /** The element the SM keeps updating (visible to every crew view). */
   elementId: string;
   crew: CrewSocketSpec[];
@@ -24,8 +26,6 @@ export interface SeededScript {
 
 export interface Seeded {
   scripts: SeededScript[];
-  /** Headers of the SM's socket handshake (session cookie, Origin). */
-  smHeaders: Record<string, string>;
 }
 
 export interface Target {
@@ -97,80 +97,37 @@ async function startCuebe(opts: TargetOptions): Promise<Target> {
     await pgDb?.drop();
     throw err;
   }
-  const rest = new Rest(server.url);
   // Seeding is incremental and kept between scenarios: one server per target serves every
-  // scenario, and the REST calls that make thousands of crew links are paid once.
-  let show: { id: string; departments: string[] } | null = null;
-  const scripts: { id: string; elementId: string }[] = [];
-  const tokens: string[] = [];
+  // scenario, and the REST calls that make thousands of crew links are paid once. Scripts come
+  // SCRIPTS_PER_SHOW to a show, each show with its own SM account (an SM may hold at most
+  // LIMITS.maxSocketsPerUser sockets; 50 productions are not run by one stage manager).
+  const shows: SeededShow[] = [];
   return {
     name: `cuebe (${pgDb ? 'PostgreSQL' : 'PGlite'})`,
     server,
     async seed(m, crewPerScript, devicesPerCrew) {
-      if (!show) {
-        const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
-        await rest.call(
-          'POST',
-          '/api/auth/register',
-          { email, password: randomBytes(12).toString('hex'), displayName: 'Bench SM' },
-          z.object({ user: User }),
-        );
-        const made = await rest.call(
-          'POST',
-          '/api/shows',
-          { name: 'Bench show', defaultDepartments: true },
-          z.object({ show: Show, departments: z.array(Department) }),
-        );
-        show = { id: made.show.id, departments: made.departments.map((d) => d.id) };
-      }
-      const s = show;
-      const more = await mapLimit(Array.from({ length: Math.max(0, m - scripts.length) }), 8, (_, i) =>
-        rest.call(
-          'POST',
-          `/api/shows/${s.id}/scripts`,
-          { name: `Bench script ${scripts.length + i + 1}`, shared: true },
-          z.object({ script: Script, elements: z.array(Element) }),
-        ),
-      );
-      for (const { script, elements } of more) {
-        // SHOW START: a note, which every crew view includes.
-        const note = elements.find((e) => e.type === 'NOTE') ?? elements[0];
-        if (!note) throw new Error(`script ${script.id} has no element to update`);
-        scripts.push({ id: script.id, elementId: note.id });
-      }
-      // Crew members spread over the departments, so the hub has several distinct views to encode.
       const perScript = Math.ceil(crewPerScript / devicesPerCrew);
-      const need = m * perScript;
-      const first = tokens.length;
-      const crew = await mapLimit(Array.from({ length: Math.max(0, need - first) }), 16, (_, i) =>
-        rest.call(
-          'POST',
-          `/api/shows/${s.id}/crew`,
-          {
-            name: `Crew ${first + i + 1}`,
-            role: 'operator',
-            allDepartments: false,
-            departmentIds: s.departments.length ? [s.departments[(first + i) % s.departments.length]!] : [],
-          },
-          z.object({ crew: CrewWithLink }),
-        ),
-      );
-      for (const { crew: c } of crew) {
-        const token = c.link?.split('#')[1];
-        if (!token) throw new Error(`crew ${c.id} has no link token`);
-        tokens.push(token);
+      const showCount = Math.ceil(m / SCRIPTS_PER_SHOW);
+      while (shows.length < showCount) shows.push(await newShow(server.url, shows.length + 1));
+      const out: SeededScript[] = [];
+      for (let si = 0; si < showCount; si++) {
+        const show = shows[si]!;
+        const here = Math.min(SCRIPTS_PER_SHOW, m - si * SCRIPTS_PER_SHOW);
+        await show.ensure(here, here * perScript);
+        for (let j = 0; j < here; j++) {
+          const script = show.scripts[j]!;
+          out.push({
+            ...script,
+            smHeaders: { cookie: show.rest.cookie ?? '', origin: server.url },
+            crew: Array.from({ length: crewPerScript }, (_, k) => ({
+              scriptId: script.id,
+              token: show.tokens[j * perScript + Math.floor(k / devicesPerCrew)]!,
+              deviceId: `bench-${si}-${j}-${k}`,
+            })),
+          });
+        }
       }
-      return {
-        smHeaders: { cookie: rest.cookie ?? '', origin: server.url },
-        scripts: scripts.slice(0, m).map((script, si) => ({
-          ...script,
-          crew: Array.from({ length: crewPerScript }, (_, k) => ({
-            scriptId: script.id,
-            token: tokens[si * perScript + Math.floor(k / devicesPerCrew)]!,
-            deviceId: `bench-${si}-${k}`,
-          })),
-        })),
-      };
+      return { scripts: out };
     },
     async stop() {
       await server.stop();
@@ -178,6 +135,78 @@ async function startCuebe(opts: TargetOptions): Promise<Target> {
       await pgDb?.drop();
     },
   };
+}
+
+const SCRIPTS_PER_SHOW = 10;
+
+interface SeededShow {
+  rest: Rest;
+  scripts: { id: string; elementId: string }[];
+  tokens: string[];
+  /** Make sure the show has at least this many scripts and crew links. */
+  ensure(scripts: number, crew: number): Promise<void>;
+}
+
+/** A new SM account with one show (default departments), via the REST API. */
+async function newShow(base: string, n: number): Promise<SeededShow> {
+  const rest = new Rest(base);
+  const email = `bench-${n}-${randomBytes(4).toString('hex')}@example.com`;
+  await rest.call(
+    'POST',
+    '/api/auth/register',
+    { email, password: randomBytes(12).toString('hex'), displayName: `Bench SM ${n}` },
+    z.object({ user: User }),
+  );
+  const made = await rest.call(
+    'POST',
+    '/api/shows',
+    { name: `Bench show ${n}`, defaultDepartments: true },
+    z.object({ show: Show, departments: z.array(Department) }),
+  );
+  const showId = made.show.id;
+  const departments = made.departments.map((d) => d.id);
+  const show: SeededShow = {
+    rest,
+    scripts: [],
+    tokens: [],
+    async ensure(scriptCount, crewCount) {
+      const more = await mapLimit(Array.from({ length: Math.max(0, scriptCount - show.scripts.length) }), 4, (_, i) =>
+        rest.call(
+          'POST',
+          `/api/shows/${showId}/scripts`,
+          { name: `Bench script ${show.scripts.length + i + 1}`, shared: true },
+          z.object({ script: Script, elements: z.array(Element) }),
+        ),
+      );
+      for (const { script, elements } of more) {
+        // SHOW START: a note, which every crew view includes.
+        const note = elements.find((e) => e.type === 'NOTE') ?? elements[0];
+        if (!note) throw new Error(`script ${script.id} has no element to update`);
+        show.scripts.push({ id: script.id, elementId: note.id });
+      }
+      // Crew members spread over the departments, so the hub has several distinct views to encode.
+      const first = show.tokens.length;
+      const crew = await mapLimit(Array.from({ length: Math.max(0, crewCount - first) }), 8, (_, i) =>
+        rest.call(
+          'POST',
+          `/api/shows/${showId}/crew`,
+          {
+            name: `Crew ${first + i + 1}`,
+            role: 'operator',
+            allDepartments: false,
+            departmentIds: departments.length ? [departments[(first + i) % departments.length]!] : [],
+          },
+          z.object({ crew: CrewWithLink }),
+        ),
+      );
+      for (const { crew: c } of crew) {
+        const token = c.link?.split('#')[1];
+        if (!token) throw new Error(`crew ${c.id} has no link token`);
+        show.tokens.push(token);
+      }
+    },
+  };
+  return show;
 }
 
 async function startBaselineWs(opts: TargetOptions): Promise<Target> {
@@ -197,6 +226,7 @@ async function startBaselineWs(opts: TargetOptions): Promise<Target> {
         return {
           id,
           elementId: randomUUID(),
+          smHeaders: {},
           crew: Array.from({ length: crewPerScript }, (_, k) => ({
             scriptId: id,
             token: `baseline-${s}-${k}`,
@@ -204,7 +234,7 @@ async function startBaselineWs(opts: TargetOptions): Promise<Target> {
           })),
         };
       });
-      return { scripts, smHeaders: {} };
+      return { scripts };
     },
     stop: () => server.stop(),
   };
