@@ -41,9 +41,11 @@ export interface Fanout {
   /** Every message from every node, this one's included, once each, in each publisher's order. */
   subscribe(handler: FanoutHandler): () => void;
   /**
-   * Called each time the link to other nodes is (re)established after messages may have been
-   * missed (Redis restarted, connection dropped): the subscription is live again, so the hub
-   * refills every active room from the database now and misses nothing. In-process: never.
+   * Called when the hub should refill every active room from the database because messages
+   * from other nodes may have been missed: each time the subscription is live again (Redis
+   * restarted, connection dropped) — a refill then leaves no hole — and, while it is down,
+   * periodically (about every second), so edits still cross nodes during an outage, late.
+   * In-process: never.
    */
   onReconnect?(handler: () => void): () => void;
   /** Rejects when the link to other nodes is down (readiness). In-process: always fine. */

@@ -32,6 +32,11 @@ export interface RedisFanoutOptions {
   channel?: string;
   /** Messages that failed to reach Redis, kept to resend on reconnect (oldest dropped first). */
   maxUnsent?: number;
+  /**
+   * While the subscription is down, ask for a database refill this often, so clients on other
+   * nodes still see edits (a second late) during a Redis outage instead of only after it.
+   */
+  pollWhileDownMs?: number;
   log?: FanoutLog;
 }
 
@@ -58,6 +63,8 @@ export class RedisFanout implements Fanout {
   private readonly log?: FanoutLog;
   private unsent: string[] = [];
   private resendTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private readonly pollWhileDownMs: number;
   private subscribed = false;
   private closed = false;
   private linkDown = false;
@@ -68,6 +75,7 @@ export class RedisFanout implements Fanout {
     this.channel = opts.channel ?? DEFAULT_CHANNEL;
     this.maxUnsent = opts.maxUnsent ?? 10_000;
     this.log = opts.log;
+    this.pollWhileDownMs = opts.pollWhileDownMs ?? 1_000;
     const common: RedisOptions = {
       retryStrategy,
       // Fail fast instead of queueing while disconnected: the caller's turn never waits on
@@ -88,7 +96,10 @@ export class RedisFanout implements Fanout {
     this.sub.on('error', (err) => this.noteDown('subscriber', err));
     this.sub.on('close', () => {
       this.subscribed = false;
+      this.startPolling();
     });
+    // Not subscribed yet either (Redis may be down at start, with sockets already joining).
+    this.startPolling();
     this.sub.on('message', (channel: string, payload: string) => {
       if (channel === this.channel) this.receive(payload);
     });
@@ -103,20 +114,36 @@ export class RedisFanout implements Fanout {
           redisResubscribes.inc();
           if (this.linkDown) this.log?.info({ node: this.nodeId }, 'redis fan-out: subscribed again');
           this.linkDown = false;
+          this.stopPolling();
           resolveFirst();
           // The subscription is live: anything published from now on arrives, so a refill
           // from the database now leaves no hole.
-          for (const h of [...this.reconnectHandlers]) {
-            try {
-              h();
-            } catch (err) {
-              this.log?.error({ err }, 'redis fan-out: reconnect handler failed');
-            }
-          }
+          this.signalRefill();
         },
         (err: unknown) => this.noteDown('subscriber', err),
       );
     });
+  }
+
+  private signalRefill(): void {
+    for (const h of [...this.reconnectHandlers]) {
+      try {
+        h();
+      } catch (err) {
+        this.log?.error({ err }, 'redis fan-out: reconnect handler failed');
+      }
+    }
+  }
+
+  private startPolling(): void {
+    if (this.closed || this.pollTimer || this.pollWhileDownMs <= 0) return;
+    this.pollTimer = setInterval(() => this.signalRefill(), this.pollWhileDownMs);
+    this.pollTimer.unref();
+  }
+
+  private stopPolling(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
   }
 
   /** Both connections up and the subscription live. */
@@ -154,6 +181,7 @@ export class RedisFanout implements Fanout {
     if (this.closed) return;
     this.closed = true;
     if (this.resendTimer) clearTimeout(this.resendTimer);
+    this.stopPolling();
     this.handlers.clear();
     this.reconnectHandlers.clear();
     await Promise.allSettled([...this.inflight]);
