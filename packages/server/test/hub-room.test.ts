@@ -46,7 +46,7 @@ const crew = (departmentIds: string[], name = 'Sam'): CrewIdentity => ({
   departmentIds,
 });
 
-function member(identity: Identity, deviceId = randomUUID()) {
+function member(identity: Identity, deviceId: string = randomUUID()) {
   const view: View = identity.role === 'sm' ? FULL_VIEW : crewView(false, identity.departmentIds);
   const socket = new MemorySocket();
   return { socket, m: new Member(socket, identity, deviceId, view, viewKey(view)) };

@@ -13,6 +13,7 @@ import {
   FULL_VIEW,
   Hello,
   MIN_PROTOCOL_VERSION,
+  PolicyReason,
   PROTOCOL_VERSION,
   RETRYABLE_ERRORS,
   viewKey,
@@ -193,17 +194,27 @@ export class Connection {
   }
 
   private armExpiry(expiresAt: number): void {
-    const delay = expiresAt - Date.now();
-    if (delay <= 0) throw new Refusal(CloseCode.POLICY, 'expired');
     // setTimeout holds at most ~24.8 days; a later expiry re-arms on the way.
-    this.expiryTimer = setTimeout(
-      () => {
-        if (Date.now() >= expiresAt) this.close(CloseCode.POLICY, 'expired');
-        else this.armExpiry(expiresAt);
-      },
-      Math.min(delay, 2 ** 31 - 1),
-    );
+    const delay = Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1));
+    this.expiryTimer = setTimeout(() => void this.checkExpiry(expiresAt), delay);
     this.expiryTimer.unref();
+  }
+
+  /** At the link's expiry: close, unless the SM extended it meanwhile (re-read, re-arm). */
+  private async checkExpiry(expiresAt: number): Promise<void> {
+    this.expiryTimer = null;
+    const id = this.identity;
+    if (this.closed || id?.role !== 'crew') return;
+    if (Date.now() < expiresAt) return this.armExpiry(expiresAt);
+    let fresh: number | null = null;
+    try {
+      fresh = await this.hub.crewExpiry(id.crewId);
+    } catch {
+      // Cannot tell: the link's known expiry stands.
+    }
+    if (this.closed) return;
+    if (fresh !== null && fresh > Date.now()) this.armExpiry(fresh);
+    else this.close(CloseCode.POLICY, PolicyReason.EXPIRED);
   }
 
   // ---- message loop --------------------------------------------------------------------------

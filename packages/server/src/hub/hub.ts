@@ -3,8 +3,10 @@
  * the script's room, access changes close the sockets they name — and holds the per-credential
  * socket caps. Transport-free like the rooms; index.ts binds it to Fastify/ws.
  */
+import { eq } from 'drizzle-orm';
 import { CloseCode, LIMITS, type Hello } from '@cuebe/protocol';
 import type { AppContext } from '../context';
+import { crew } from '../db/schema';
 import type { CommitInput, CommitResult, ConflictInfo, LogEntry } from '../scripts/store';
 import { authenticate, type SmCredential } from './auth';
 import type { Connection } from './connection';
@@ -100,6 +102,15 @@ export class Hub {
 
   authenticate(scriptId: string, hello: Hello, sm: SmCredential): Promise<Identity> {
     return authenticate(this.ctx.database.db, scriptId, hello, sm);
+  }
+
+  /** A crew link's current expiry (ms), or null when it is gone or revoked. */
+  async crewExpiry(crewId: string): Promise<number | null> {
+    const [row] = await this.ctx.database.db
+      .select({ expiresAt: crew.expiresAt, revokedAt: crew.revokedAt })
+      .from(crew)
+      .where(eq(crew.id, crewId));
+    return row && !row.revokedAt ? row.expiresAt.getTime() : null;
   }
 
   /** Count a checked connection against its credential's cap (4008 past it). */
