@@ -1,0 +1,499 @@
+/**
+ * Clock sync (DESIGN §5, "IRCAM-lite"): estimate a device's offset to the server's reference
+ * clock from four-timestamp ping/pong samples, and run a show clock on it that never goes
+ * backwards. Pure: no timers, no clock reads — every time is passed in. docs/LIVE.md gives the
+ * method, its parameters and its guarantees.
+ *
+ * One sample: t0 (client send, performance.now()), t1 (server receive), t2 (server send),
+ * t3 (client receive). With one-way delays ≥ 0:
+ *   offset θ = ((t1 − t0) + (t2 − t3)) / 2     (server time = client time + θ)
+ *   round trip δ = (t3 − t0) − (t2 − t1)        (server hold time removed)
+ * and the true offset lies within θ ± δ/2, whatever the asymmetry of the path.
+ */
+
+export interface ClockSample {
+  /** Client send time (client monotonic ms). */
+  t0: number;
+  /** Server receive time (server reference ms). */
+  t1: number;
+  /** Server send time (server reference ms). */
+  t2: number;
+  /** Client receive time (client monotonic ms). */
+  t3: number;
+}
+
+export interface SampleMeasure {
+  offsetMs: number;
+  rttMs: number;
+}
+
+export function measureSample(s: ClockSample): SampleMeasure {
+  return { offsetMs: (s.t1 - s.t0 + (s.t2 - s.t3)) / 2, rttMs: s.t3 - s.t0 - (s.t2 - s.t1) };
+}
+
+/** A sample a clock could have produced: finite, the client's times in order, the server's too. */
+export function isPlausibleSample(s: ClockSample): boolean {
+  return (
+    Number.isFinite(s.t0) &&
+    Number.isFinite(s.t1) &&
+    Number.isFinite(s.t2) &&
+    Number.isFinite(s.t3) &&
+    s.t3 >= s.t0 &&
+    s.t2 >= s.t1
+  );
+}
+
+export interface EstimatorOptions {
+  /** The fastest samples: round trip within max(ratio × fastest, keepWithinMs) of the fastest (the fallback estimate, and reported). */
+  keepWithinRatio?: number;
+  keepWithinMs?: number;
+  /** A burst with fewer plausible samples is not used. */
+  minSamples?: number;
+  /** Reject a burst whose fastest round trip exceeds rejectRatio × the rolling minimum… */
+  rejectRatio?: number;
+  /** …where the rolling minimum is floored at this (so a loopback's 0.1 ms does not reject 0.4 ms). */
+  rejectFloorMs?: number;
+  /** The rolling minimum spans this many recent bursts, rejected ones included (a network that got slower for good is accepted after that many). */
+  rollingBursts?: number;
+  /** Never reject when the current estimate is older than this: a stale estimate is worse. */
+  maxStaleMs?: number;
+  /** Largest error of any one timestamp (performance.now() is coarsened to 100 µs). */
+  timestampErrorMs?: number;
+  /** Assumed worst oscillator drift between device and server; the error bound grows with age by it. */
+  assumedDriftPpm?: number;
+}
+
+const ESTIMATOR_DEFAULTS: Required<EstimatorOptions> = {
+  keepWithinRatio: 0.01,
+  keepWithinMs: 0.5,
+  minSamples: 2,
+  rejectRatio: 3,
+  rejectFloorMs: 1,
+  rollingBursts: 8,
+  maxStaleMs: 60_000,
+  timestampErrorMs: 0.1,
+  assumedDriftPpm: 100,
+};
+
+export interface OffsetEstimate {
+  /** Server time − client time, ms. */
+  offsetMs: number;
+  /** |offsetMs − true offset| ≤ errorMs at atLocalMs (under the stated assumptions). */
+  errorMs: number;
+  /** Fastest round trip of the burst. */
+  minRttMs: number;
+  /** Samples kept (within a hair of the fastest) / plausible samples in the burst. */
+  keptSamples: number;
+  samples: number;
+  /** Client time the estimate refers to (the burst's last receive time). */
+  atLocalMs: number;
+}
+
+export type BurstOutcome =
+  | { accepted: true; estimate: OffsetEstimate }
+  | { accepted: false; reason: 'too-few-samples' | 'congested'; minRttMs: number | null; samples: number };
+
+/** Sync quality as a device reports it (DESIGN §5): what the SM needs to trust it or not. */
+export interface SyncQuality {
+  offsetMs: number;
+  /** Error bound now: the burst's bound plus the drift allowed since; null before the first sync. */
+  errorMs: number | null;
+  lastSyncAgeMs: number | null;
+  samples: number;
+}
+
+/**
+ * One burst → one estimate: the midpoint of the intersection of every sample's interval
+ * θ ± δ/2, with half its width as the error bound (≤ fastest round trip / 2).
+ */
+export function estimateBurst(samples: readonly ClockSample[], options: EstimatorOptions = {}): OffsetEstimate | null {
+  const o = { ...ESTIMATOR_DEFAULTS, ...options };
+  const plausible = samples.filter(isPlausibleSample);
+  if (plausible.length === 0) return null;
+  const atLocalMs = Math.max(...plausible.map((s) => s.t3));
+  const measures = plausible.map((s) => {
+    const m = measureSample(s);
+    // Rounding moves θ by up to 2e and δ/2 by up to 2e; drift moves the offset between the
+    // sample and the end of the burst.
+    const slack = 4 * o.timestampErrorMs + o.assumedDriftPpm * 1e-6 * (atLocalMs - s.t3);
+    const half = Math.max(0, m.rttMs) / 2 + slack;
+    return { ...m, lo: m.offsetMs - half, hi: m.offsetMs + half, half };
+  });
+  const minRttMs = Math.min(...measures.map((m) => m.rttMs));
+  const hair = Math.max(Math.abs(minRttMs) * o.keepWithinRatio, o.keepWithinMs);
+  const kept = measures.filter((m) => m.rttMs <= minRttMs + hair);
+  // Every interval holds the truth, so their intersection does. Its width is at most the
+  // fastest round trip, and it combines the fastest uplink and the fastest downlink even when
+  // they came from different pings: its midpoint halves the error of the median of the
+  // fastest samples (docs/LIVE.md has the figures).
+  const lo = Math.max(...measures.map((m) => m.lo));
+  const hi = Math.min(...measures.map((m) => m.hi));
+  let offsetMs: number;
+  let errorMs: number;
+  if (lo <= hi) {
+    offsetMs = (lo + hi) / 2;
+    errorMs = (hi - lo) / 2;
+  } else {
+    // The intervals disagree: an assumption broke (drift beyond the allowance, a clock that
+    // stepped mid-burst). Fall back to the median of the fastest samples; its bound is the
+    // largest half round trip among them.
+    offsetMs = medianOf(kept.map((m) => m.offsetMs));
+    errorMs = Math.max(...kept.map((m) => m.half));
+  }
+  return {
+    offsetMs,
+    errorMs,
+    minRttMs: Math.max(0, minRttMs),
+    keptSamples: kept.length,
+    samples: measures.length,
+    atLocalMs,
+  };
+}
+
+function medianOf(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/** Bursts in, the current offset estimate out; rejects congested bursts against a rolling minimum. */
+export class ClockOffsetEstimator {
+  private readonly o: Required<EstimatorOptions>;
+  private readonly recentMinRtt: number[] = [];
+  private estimate: OffsetEstimate | null = null;
+
+  constructor(options: EstimatorOptions = {}) {
+    this.o = { ...ESTIMATOR_DEFAULTS, ...options };
+  }
+
+  get current(): OffsetEstimate | null {
+    return this.estimate;
+  }
+
+  /** The rolling minimum round trip over recent bursts; null before any. */
+  get rollingMinRttMs(): number | null {
+    return this.recentMinRtt.length === 0 ? null : Math.min(...this.recentMinRtt);
+  }
+
+  addBurst(samples: readonly ClockSample[], localNowMs: number): BurstOutcome {
+    const plausible = samples.filter(isPlausibleSample);
+    if (plausible.length < this.o.minSamples) {
+      return { accepted: false, reason: 'too-few-samples', minRttMs: null, samples: plausible.length };
+    }
+    const est = estimateBurst(plausible, this.o)!;
+    const rolling = this.rollingMinRttMs;
+    this.recentMinRtt.push(est.minRttMs);
+    if (this.recentMinRtt.length > this.o.rollingBursts) this.recentMinRtt.shift();
+    const stale = this.estimate === null || localNowMs - this.estimate.atLocalMs > this.o.maxStaleMs;
+    if (!stale && rolling !== null && est.minRttMs > this.o.rejectRatio * Math.max(rolling, this.o.rejectFloorMs)) {
+      return { accepted: false, reason: 'congested', minRttMs: est.minRttMs, samples: est.samples };
+    }
+    this.estimate = est;
+    return { accepted: true, estimate: est };
+  }
+
+  /** The error bound at localNowMs: the burst's bound plus the drift the oscillators may have made since. */
+  errorAt(localNowMs: number): number | null {
+    if (!this.estimate) return null;
+    const age = Math.max(0, localNowMs - this.estimate.atLocalMs);
+    return this.estimate.errorMs + this.o.assumedDriftPpm * 1e-6 * age;
+  }
+
+  quality(localNowMs: number): SyncQuality {
+    const e = this.estimate;
+    return {
+      offsetMs: e?.offsetMs ?? 0,
+      errorMs: this.errorAt(localNowMs),
+      lastSyncAgeMs: e ? Math.max(0, localNowMs - e.atLocalMs) : null,
+      samples: e?.keptSamples ?? 0,
+    };
+  }
+
+  /** Forget everything (a different server, say). */
+  reset(): void {
+    this.estimate = null;
+    this.recentMinRtt.length = 0;
+  }
+}
+
+// ---- the show clock --------------------------------------------------------------------------
+
+export interface ClockStep {
+  fromOffsetMs: number | null;
+  toOffsetMs: number;
+  atLocalMs: number;
+  reason: string;
+}
+
+export interface ShowClockOptions {
+  /** A correction at least this large (or a requested one) is stepped; smaller ones are slewed. */
+  stepAboveMs?: number;
+  /** A slewed correction completes within this long… */
+  slewWithinMs?: number;
+  /** …but never slower than this many ms per second. */
+  minSlewMsPerS?: number;
+  /** Told of every step, the first sync included: log it. */
+  onStep?: (step: ClockStep) => void;
+}
+
+const SHOW_CLOCK_DEFAULTS = { stepAboveMs: 50, slewWithinMs: 5_000, minSlewMsPerS: 1 };
+
+/**
+ * Maps local monotonic time to server time. A small correction is slewed (at most
+ * stepAboveMs / slewWithinMs, 1 % with the defaults, so nobody sees it); a large one steps,
+ * and now() holds still rather than run backwards after a step back.
+ */
+export class ShowClock {
+  private readonly o: typeof SHOW_CLOCK_DEFAULTS;
+  private readonly onStep: ((step: ClockStep) => void) | undefined;
+  private base: { atLocalMs: number; offsetMs: number; targetMs: number; ratePerMs: number } | null = null;
+  private lastNow = -Infinity;
+
+  constructor(options: ShowClockOptions = {}) {
+    this.o = {
+      stepAboveMs: options.stepAboveMs ?? SHOW_CLOCK_DEFAULTS.stepAboveMs,
+      slewWithinMs: options.slewWithinMs ?? SHOW_CLOCK_DEFAULTS.slewWithinMs,
+      minSlewMsPerS: options.minSlewMsPerS ?? SHOW_CLOCK_DEFAULTS.minSlewMsPerS,
+    };
+    this.onStep = options.onStep;
+  }
+
+  get synced(): boolean {
+    return this.base !== null;
+  }
+
+  /** The offset in force at localMs (slewing toward the target); 0 before the first sync. */
+  offsetAt(localMs: number): number {
+    const b = this.base;
+    if (!b) return 0;
+    const room = Math.max(0, localMs - b.atLocalMs) * b.ratePerMs;
+    const diff = b.targetMs - b.offsetMs;
+    return b.offsetMs + Math.sign(diff) * Math.min(Math.abs(diff), room);
+  }
+
+  /** The offset the clock is heading for. */
+  get targetOffsetMs(): number | null {
+    return this.base?.targetMs ?? null;
+  }
+
+  /**
+   * Move toward a new offset estimate. Steps on the first sync, when asked (a reconnect), or
+   * when the change is at least stepAboveMs; slews otherwise.
+   */
+  adjust(offsetMs: number, localNowMs: number, opts: { step?: boolean; reason?: string } = {}): 'step' | 'slew' {
+    const current = this.base ? this.offsetAt(localNowMs) : null;
+    if (current === null || opts.step || Math.abs(offsetMs - current) >= this.o.stepAboveMs) {
+      this.base = { atLocalMs: localNowMs, offsetMs, targetMs: offsetMs, ratePerMs: 0 };
+      this.onStep?.({
+        fromOffsetMs: current,
+        toOffsetMs: offsetMs,
+        atLocalMs: localNowMs,
+        reason: opts.reason ?? (current === null ? 'first sync' : 'large correction'),
+      });
+      return 'step';
+    }
+    const diff = Math.abs(offsetMs - current);
+    const ratePerMs = Math.max(diff / this.o.slewWithinMs, this.o.minSlewMsPerS / 1000);
+    this.base = { atLocalMs: localNowMs, offsetMs: current, targetMs: offsetMs, ratePerMs };
+    return 'slew';
+  }
+
+  /** Server time for a local time, without the monotonic guard (for stamping past events). */
+  toServer(localMs: number): number {
+    return localMs + this.offsetAt(localMs);
+  }
+
+  /** Server time now; never less than a value it returned before. */
+  now(localNowMs: number): number {
+    const t = Math.max(this.lastNow, this.toServer(localNowMs));
+    this.lastNow = t;
+    return t;
+  }
+
+  /** Local time at which the server clock reads serverMs (to schedule a GO or a countdown tick). */
+  toLocal(serverMs: number, localNowMs: number): number {
+    return serverMs - this.offsetAt(localNowMs);
+  }
+}
+
+// ---- the sync session driver -----------------------------------------------------------------
+
+export type BurstReason = 'connect' | 'reconnect' | 'visible' | 'online' | 'timeout' | 'maintenance' | 'manual';
+
+export interface PongSample {
+  id: number;
+  t0: number;
+  t1: number;
+  t2: number;
+}
+
+export interface ClockSyncOptions {
+  /** Send a ping {id, t0} on the socket. */
+  sendPing(id: number, t0: number): void;
+  /** Pings in a full burst (connect, reconnect, visible, online, after a timeout). */
+  burstSize?: number;
+  /** Pings in a maintenance burst. */
+  maintenanceSize?: number;
+  /** Time between one ping's send and the next's, within a burst. */
+  pingSpacingMs?: number;
+  /** Maintenance bursts start a uniform random time in [min, max] after the last burst ended. */
+  maintenanceMinMs?: number;
+  maintenanceMaxMs?: number;
+  /** Ping timeout: starts here, doubles on a timeout, shrinks by a quarter on a pong. */
+  initialTimeoutMs?: number;
+  minTimeoutMs?: number;
+  maxTimeoutMs?: number;
+  /** Uniform [0, 1) source (seeded in tests). */
+  random?: () => number;
+  estimator?: EstimatorOptions;
+  clock?: ShowClockOptions;
+  /** Told after every burst, accepted or not. */
+  onBurst?: (outcome: BurstOutcome, reason: BurstReason) => void;
+}
+
+const SESSION_DEFAULTS = {
+  burstSize: 10,
+  maintenanceSize: 4,
+  pingSpacingMs: 150,
+  maintenanceMinMs: 10_000,
+  maintenanceMaxMs: 20_000,
+  initialTimeoutMs: 1_000,
+  minTimeoutMs: 1_000,
+  maxTimeoutMs: 30_000,
+};
+
+interface Burst {
+  size: number;
+  sent: number;
+  samples: ClockSample[];
+  reason: BurstReason;
+  stepAfter: boolean;
+}
+
+/**
+ * Drives the ping/pong exchange without timers of its own. The client library:
+ *   - calls requestBurst(now, 'connect' | 'reconnect' | 'visible' | 'online') on those events;
+ *   - calls onPong(pong, performance.now()) for every pong, then poll(now);
+ *   - calls poll(now) at (or after) the time poll returned last, with a timer of its own.
+ * One ping is outstanding at a time; only the pong of the latest ping counts (duplicates,
+ * late and reordered pongs are ignored).
+ */
+export class ClockSyncSession {
+  readonly estimator: ClockOffsetEstimator;
+  readonly clock: ShowClock;
+  private readonly o: typeof SESSION_DEFAULTS;
+  private readonly random: () => number;
+  private readonly sendPing: (id: number, t0: number) => void;
+  private readonly onBurst: ClockSyncOptions['onBurst'];
+  private nextId = 1;
+  private outstanding: { id: number; t0: number; deadline: number } | null = null;
+  private burst: Burst | null = null;
+  private nextPingAt = 0;
+  private nextBurstAt: number | null = null;
+  private timeoutMs: number;
+
+  constructor(options: ClockSyncOptions) {
+    this.o = { ...SESSION_DEFAULTS };
+    for (const key of Object.keys(SESSION_DEFAULTS) as (keyof typeof SESSION_DEFAULTS)[]) {
+      const v = options[key];
+      if (v !== undefined) this.o[key] = v;
+    }
+    this.random = options.random ?? Math.random;
+    this.sendPing = options.sendPing;
+    this.onBurst = options.onBurst;
+    this.estimator = new ClockOffsetEstimator(options.estimator);
+    this.clock = new ShowClock(options.clock);
+    this.timeoutMs = this.o.initialTimeoutMs;
+  }
+
+  /** Start a full burst now (or turn the running one into a full one). */
+  requestBurst(localNowMs: number, reason: BurstReason): void {
+    const stepAfter = reason === 'connect' || reason === 'reconnect';
+    if (reason === 'reconnect') {
+      // The old socket's ping will never be answered.
+      this.outstanding = null;
+      this.timeoutMs = this.o.initialTimeoutMs;
+    }
+    if (this.burst && reason !== 'reconnect') {
+      this.burst.size = Math.max(this.burst.size, this.burst.sent + this.o.burstSize);
+      this.burst.stepAfter ||= stepAfter;
+      return;
+    }
+    this.burst = { size: this.o.burstSize, sent: 0, samples: [], reason, stepAfter };
+    this.nextPingAt = localNowMs;
+  }
+
+  /** Do what is due at localNowMs (send a ping, time one out, finish a burst); returns when to call again. */
+  poll(localNowMs: number): number {
+    if (this.outstanding && localNowMs >= this.outstanding.deadline) {
+      this.outstanding = null;
+      this.timeoutMs = Math.min(this.o.maxTimeoutMs, this.timeoutMs * 2);
+      // A lost ping may mean a changed network: a short maintenance burst becomes a full one.
+      if (this.burst && this.burst.reason === 'maintenance') {
+        this.burst.size = Math.max(this.burst.size, this.o.burstSize);
+        this.burst.reason = 'timeout';
+      }
+    }
+    if (!this.burst && this.nextBurstAt !== null && localNowMs >= this.nextBurstAt) {
+      this.burst = { size: this.o.maintenanceSize, sent: 0, samples: [], reason: 'maintenance', stepAfter: false };
+      this.nextBurstAt = null;
+      this.nextPingAt = localNowMs;
+    }
+    if (this.burst && !this.outstanding) {
+      if (this.burst.sent >= this.burst.size) this.finishBurst(localNowMs);
+      else if (localNowMs >= this.nextPingAt) {
+        const id = this.nextId++;
+        this.outstanding = { id, t0: localNowMs, deadline: localNowMs + this.timeoutMs };
+        this.burst.sent++;
+        this.nextPingAt = localNowMs + this.o.pingSpacingMs;
+        this.sendPing(id, localNowMs);
+      }
+    }
+    if (this.outstanding) return this.outstanding.deadline;
+    if (this.burst) return Math.max(localNowMs, this.nextPingAt);
+    return this.nextBurstAt ?? Infinity;
+  }
+
+  /** A pong arrived at localNowMs (t3). Returns whether it was used. Call poll afterwards. */
+  onPong(pong: PongSample, localNowMs: number): boolean {
+    const o = this.outstanding;
+    if (!o || !this.burst || pong.id !== o.id || pong.t0 !== o.t0) return false;
+    const sample = { t0: o.t0, t1: pong.t1, t2: pong.t2, t3: localNowMs };
+    if (!isPlausibleSample(sample)) return false;
+    this.outstanding = null;
+    this.timeoutMs = Math.max(this.o.minTimeoutMs, this.timeoutMs * 0.75);
+    this.burst.samples.push(sample);
+    return true;
+  }
+
+  private finishBurst(localNowMs: number): void {
+    const burst = this.burst!;
+    this.burst = null;
+    this.nextBurstAt =
+      localNowMs + this.o.maintenanceMinMs + this.random() * (this.o.maintenanceMaxMs - this.o.maintenanceMinMs);
+    const outcome = this.estimator.addBurst(burst.samples, localNowMs);
+    if (outcome.accepted) {
+      this.clock.adjust(outcome.estimate.offsetMs, localNowMs, {
+        step: burst.stepAfter,
+        reason: burst.stepAfter ? burst.reason : undefined,
+      });
+    } else if (outcome.reason === 'too-few-samples' && !this.estimator.current) {
+      // Nothing to go on yet: try again soon rather than in 10–20 s.
+      this.nextBurstAt = localNowMs + this.o.pingSpacingMs;
+    }
+    this.onBurst?.(outcome, burst.reason);
+  }
+
+  /** Server time now, on the monotonic show clock. */
+  serverNow(localNowMs: number): number {
+    return this.clock.now(localNowMs);
+  }
+
+  get synced(): boolean {
+    return this.clock.synced;
+  }
+
+  quality(localNowMs: number): SyncQuality {
+    return this.estimator.quality(localNowMs);
+  }
+}
