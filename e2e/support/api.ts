@@ -3,7 +3,7 @@ export class Api {
   private cookie = '';
   constructor(readonly base: string) {}
 
-  async call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  async call(method: string, path: string, body?: unknown, token?: string): Promise<unknown> {
     const headers: Record<string, string> = { origin: this.base };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.cookie) headers.cookie = this.cookie;
@@ -17,7 +17,7 @@ export class Api {
     if (set) this.cookie = set.split(';')[0]!;
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : {}) as T;
+    return text ? (JSON.parse(text) as unknown) : {};
   }
 
   /** The session cookie, to hand to a browser context. */
