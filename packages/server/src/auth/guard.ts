@@ -23,7 +23,7 @@ export async function requireUser(ctx: AppContext, req: FastifyRequest): Promise
   const user = await currentUser(ctx, req);
   if (user) return user;
   if (bearerToken(req) !== undefined)
-    throw new AppError(403, 'FORBIDDEN', 'a crew link can only read; log in as the stage manager to change anything');
+    throw new AppError(403, 'FORBIDDEN', 'a crew link opens only the crew view; log in as the stage manager for this');
   throw unauthorized();
 }
 

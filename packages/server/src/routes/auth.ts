@@ -15,6 +15,11 @@ import { createSession, deleteSession } from '../auth/sessions';
 
 /** 5 failed logins per IP and email in 15 minutes, then 429 until the oldest failure ages out. */
 export const LOGIN_LIMIT = { max: 5, windowMs: 15 * 60 * 1000 };
+/**
+ * And a looser one per email alone: the client IP comes from X-Forwarded-For (the server may sit
+ * behind a proxy), which a guesser can vary, so this caps guesses at one account whatever the IP.
+ */
+export const LOGIN_LIMIT_PER_EMAIL = { max: 50, windowMs: 15 * 60 * 1000 };
 
 const normaliseEmail = (email: string) => email.trim().toLowerCase();
 const toUser = (r: { id: string; email: string; displayName: string }): User => ({
@@ -26,6 +31,7 @@ const toUser = (r: { id: string; email: string; displayName: string }): User => 
 export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.database.db;
   const limiter = new FailureLimiter(LOGIN_LIMIT);
+  const perEmail = new FailureLimiter(LOGIN_LIMIT_PER_EMAIL);
 
   app.post('/api/auth/register', async (req, reply) => {
     const body = parse(RegisterBody, req.body);
@@ -49,7 +55,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const body = parse(LoginBody, req.body);
     const email = normaliseEmail(body.email);
     const key = `${req.ip}\n${email}`;
-    const wait = limiter.retryAfter(key);
+    const wait = Math.max(limiter.retryAfter(key), perEmail.retryAfter(email));
     if (wait > 0) {
       reply.header('Retry-After', String(wait));
       throw new AppError(429, 'RATE_LIMITED', `too many failed log-ins; try again in ${Math.ceil(wait / 60)} min`);
@@ -59,6 +65,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const ok = await verifyPassword(body.password, row?.passwordHash ?? (await dummyHash()));
     if (!row || !ok) {
       limiter.fail(key);
+      perEmail.fail(email);
       throw unauthorized('wrong email or password');
     }
     limiter.reset(key);

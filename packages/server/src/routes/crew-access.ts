@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { filterElements, treeOrder } from '@cuebe/protocol';
 import type { AppContext } from '../context';
 import { departments, scripts, shows } from '../db/schema';
-import { notFound } from '../errors';
+import { AppError, notFound } from '../errors';
 import { IdParam, parse } from '../http/parse';
 import { requireCrew } from '../auth/guard';
 import { viewOfCrew } from '../auth/crew';
@@ -53,7 +53,10 @@ export async function crewAccessRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get('/api/crew-access/scripts/:scriptId', async (req, reply) => {
     const member = await requireCrew(ctx, req);
     const { scriptId } = parse(IdParam('scriptId'), req.params);
-    const data = await readScript(ctx, scriptId).catch(() => null);
+    const data = await readScript(ctx, scriptId).catch((err: unknown) => {
+      if (err instanceof AppError && err.status === 404) return null;
+      throw err;
+    });
     // Unknown, unshared and other shows' scripts all look the same: not found.
     if (!data || data.script.showId !== member.showId || !data.script.shared) throw notFound('script');
     reply.header('Cache-Control', 'no-store');

@@ -63,7 +63,9 @@ async function insertScript(tx: Conn, input: NewScript, els: Element[]) {
       version: 0,
     })
     .returning();
-  if (els.length > 0) await tx.insert(elements).values(els.map((el) => ({ ...el, scriptId: id })));
+  // In slices: one INSERT may carry at most 65 535 parameters.
+  for (let i = 0; i < els.length; i += 1000)
+    await tx.insert(elements).values(els.slice(i, i + 1000).map((el) => ({ ...el, scriptId: id })));
   return { script: row!, elements: els };
 }
 
