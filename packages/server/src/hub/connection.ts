@@ -85,8 +85,9 @@ export class Connection {
   /** Every frame from the transport, in arrival order. */
   onFrame(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return;
-    const at = Date.now();
-    const verdict = this.bucket.take(at);
+    // Receive time for pongs, on the reference clock every node shares.
+    const at = this.hub.now();
+    const verdict = this.bucket.take(Date.now());
     if (verdict === 'abusive') return this.close(CloseCode.RATE_LIMITED, 'too many messages');
     if (verdict === 'limited') return this.refuseRateLimited(data, isBinary);
     const frame = { data, isBinary, at };

@@ -49,7 +49,7 @@ export function defaultHubOptions(): HubOptions {
   };
 }
 
-type HubContext = Pick<AppContext, 'database' | 'store' | 'fanout' | 'log'>;
+type HubContext = Pick<AppContext, 'database' | 'store' | 'fanout' | 'log' | 'clock'>;
 
 export class Hub {
   readonly rooms = new Map<string, Room>();
@@ -78,9 +78,9 @@ export class Hub {
     return this.ctx.fanout.nodeId;
   }
 
-  /** Server time for pongs and welcomes (ms since epoch); later a cluster reference clock. */
+  /** Server time for pongs and welcomes (ms since epoch) on the reference clock all nodes share. */
   now(): number {
-    return Date.now();
+    return this.ctx.clock.now();
   }
 
   // ---- connections ---------------------------------------------------------------------------
