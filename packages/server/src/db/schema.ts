@@ -4,6 +4,8 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
+  bigserial,
   boolean,
   index,
   integer,
@@ -15,7 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { Actor, Element, Patch, Prev, SimpleOp, Op } from '@cuebe/protocol';
+import type { Actor, Element, Patch, PlaybackCommand, PlaybackState, Prev, SimpleOp, Op } from '@cuebe/protocol';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const created = () => ts('created_at').notNull().defaultNow();
@@ -179,3 +181,49 @@ export const settings = pgTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/** Live playback state per script (DESIGN §5): versioned like the script, separately from it. */
+export const playback = pgTable('playback', {
+  scriptId: uuid('script_id')
+    .primaryKey()
+    .references(() => scripts.id, { onDelete: 'cascade' }),
+  /** Equals state.version; bumped by one in the transaction of every applied command. */
+  version: integer('version').notNull(),
+  state: jsonb('state').$type<PlaybackState>().notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** Every call and state change of a show, with server reference time and who: the show log. */
+export const showEvents = pgTable(
+  'show_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    scriptId: uuid('script_id')
+      .notNull()
+      .references(() => scripts.id, { onDelete: 'cascade' }),
+    /** The performance this event belongs to, once performances are recorded. */
+    performanceId: uuid('performance_id'),
+    at: ts('at').notNull().defaultNow(),
+    /** Server reference time of the event (ms since epoch). */
+    serverMs: bigint('server_ms', { mode: 'number' }).notNull(),
+    kind: text('kind').notNull(),
+    actor: jsonb('actor').$type<Actor & { id: string | null }>().notNull(),
+    data: jsonb('data').$type<ShowEventData>().notNull(),
+    /** The playback version a command produced; null for events that change no state. */
+    version: integer('version'),
+    /** The client's command id: a retried command is applied once. */
+    commandId: uuid('command_id'),
+  },
+  (t) => [
+    index('show_events_script_idx').on(t.scriptId, t.id),
+    uniqueIndex('show_events_command_idx').on(t.scriptId, t.commandId),
+  ],
+);
+
+/** What an event carries: for a command, the command, the status it left and the show time then. */
+export interface ShowEventData {
+  command?: PlaybackCommand;
+  status?: PlaybackState['status'];
+  showMs?: number;
+  [key: string]: unknown;
+}
