@@ -14,13 +14,19 @@ import { toElement } from '../src/scripts/rows';
 import type { TestServer } from './harness';
 import { api, tokenOf, type SmClient } from './http';
 
+export interface CrewLink {
+  id: string;
+  token: string;
+  view: View;
+}
+
 export interface Stage {
   sm: SmClient;
   showId: string;
   LX: string;
   SND: string;
   /** Crew links: one for lighting, one for sound. */
-  crew: { LX: { token: string; view: View }; SND: { token: string; view: View } };
+  crew: { LX: CrewLink; SND: CrewLink };
 }
 
 /** An SM account, a show with two departments and two crew links, all through the REST API. */
@@ -39,7 +45,11 @@ export async function stage(s: TestServer): Promise<Stage> {
   const link = async (name: string, departmentId: string) => {
     const r = await sm.post(`/api/shows/${showId}/crew`, { name, departmentIds: [departmentId] });
     if (r.status !== 201) throw new Error(`crew: ${r.status} ${r.text}`);
-    return { token: tokenOf(r.body.crew.link as string), view: crewView(false, [departmentId]) };
+    return {
+      id: r.body.crew.id as string,
+      token: tokenOf(r.body.crew.link as string),
+      view: crewView(false, [departmentId]),
+    };
   };
   return { sm, showId, LX, SND, crew: { LX: await link('Sam LX', LX), SND: await link('Kim SND', SND) } };
 }

@@ -1,0 +1,144 @@
+/**
+ * The sync client's reactions to the real hub: a revoked link, a crew write, rights that change
+ * under an open socket, conflict notices, a resync after a lost broadcast, ping.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Conflict } from '@cuebe/protocol';
+import { cue, waitFor } from '@cuebe/client/testing';
+import type { SyncEvents } from '@cuebe/client';
+import { backend, startServer, type TestServer } from './harness';
+import {
+  connect,
+  databaseState,
+  expectConverged,
+  newScript,
+  settle,
+  stage,
+  type ClientHandle,
+  type Stage,
+} from './client-setup';
+
+describe(`sync client against the hub (${backend})`, () => {
+  let s: TestServer;
+  let st: Stage;
+  const handles: ClientHandle[] = [];
+  const open = (...args: Parameters<typeof connect>) => {
+    const h = connect(...args);
+    handles.push(h);
+    return h;
+  };
+  const live = (h: ClientHandle) => waitFor(() => h.client.getSnapshot().status === 'live', 'live', 10_000);
+
+  beforeAll(async () => {
+    s = await startServer();
+    st = await stage(s);
+  });
+  afterAll(async () => {
+    for (const h of handles) h.client.close();
+    await s?.close();
+  });
+
+  it('a revoked link closes the crew client for good, with the reason, and it does not reconnect', async () => {
+    const scriptId = await newScript(st);
+    const extra = await st.sm.post(`/api/shows/${st.showId}/crew`, { name: 'Temp', departmentIds: [st.LX] });
+    const token = String(extra.body.crew.link).split('#')[1]!;
+    const crew = open(() => s, scriptId, { token, view: st.crew.LX.view });
+    await live(crew);
+    const statuses: SyncEvents['status'][] = [];
+    crew.client.on('status', (e) => statuses.push(e));
+    const revoked = await st.sm.post(`/api/crew/${extra.body.crew.id}/revoke`);
+    expect(revoked.status).toBe(200);
+    await waitFor(() => crew.client.getSnapshot().status === 'closed', 'closed', 2_000);
+    expect(crew.client.getSnapshot().closeReason).toEqual({ code: 1008, reason: 'revoked' });
+    expect(statuses).toEqual([{ status: 'closed', closeReason: { code: 1008, reason: 'revoked' } }]);
+    expect(crew.sockets).toHaveLength(1);
+  });
+
+  it('a crew edit is refused by the server and dropped with FORBIDDEN; the view goes back', async () => {
+    const scriptId = await newScript(st);
+    const crew = open(() => s, scriptId, st.crew.LX);
+    await live(crew);
+    const dropped: SyncEvents['dropped'][] = [];
+    crew.client.on('dropped', (e) => dropped.push(e));
+    const el = cue({ name: 'sneaky', departmentId: st.LX });
+    const opId = crew.client.submit({ kind: 'create', element: el });
+    expect(crew.client.getSnapshot().elements.has(el.id)).toBe(true);
+    await waitFor(() => dropped.length === 1, 'dropped');
+    expect(dropped[0]).toMatchObject({ opId, code: 'FORBIDDEN' });
+    expect(crew.client.getSnapshot().elements.has(el.id)).toBe(false);
+    expect((await databaseState(s, scriptId)).elements.some((e) => e.id === el.id)).toBe(false);
+  });
+
+  it('when a link’s departments change, the client reconnects at once and shows the new view', async () => {
+    const scriptId = await newScript(st);
+    const extra = await st.sm.post(`/api/shows/${st.showId}/crew`, { name: 'Mover', departmentIds: [st.LX] });
+    const token = String(extra.body.crew.link).split('#')[1]!;
+    const sm = open(() => s, scriptId, { cookie: st.sm.cookie });
+    await live(sm);
+    const lxCue = cue({ name: 'LX 1', departmentId: st.LX });
+    const sndCue = cue({ name: 'SND 1', departmentId: st.SND, orderKey: 'a1' });
+    sm.client.submit({
+      kind: 'batch',
+      ops: [
+        { kind: 'create', element: lxCue },
+        { kind: 'create', element: sndCue },
+      ],
+    });
+    await settle(s, scriptId, [sm]);
+    const crew = open(() => s, scriptId, { token, view: st.crew.SND.view });
+    await live(crew);
+    expect(crew.client.getSnapshot().elements.has(lxCue.id)).toBe(true);
+    const patched = await st.sm.patch(`/api/crew/${extra.body.crew.id}`, { departmentIds: [st.SND] });
+    expect(patched.status).toBe(200);
+    await waitFor(() => crew.client.getSnapshot().elements.has(sndCue.id), 'SND cue arrives', 5_000);
+    expect(crew.client.getSnapshot().elements.has(lxCue.id)).toBe(false);
+    expect(crew.sockets).toHaveLength(2);
+    expect(crew.client.getSnapshot().status).toBe('live');
+    expectConverged(await settle(s, scriptId, [sm, crew]), [sm, crew]);
+  });
+
+  it('an edit made offline on a field someone changed meanwhile: both editors hear of the conflict', async () => {
+    const scriptId = await newScript(st);
+    let offline = false;
+    const server = () => {
+      if (offline) throw new Error('no network');
+      return s;
+    };
+    const a = open(() => s, scriptId, { cookie: st.sm.cookie });
+    const b = open(server, scriptId, { cookie: st.sm.cookie });
+    await Promise.all([live(a), live(b)]);
+    const el = cue({ name: 'LX 5', departmentId: st.LX });
+    a.client.submit({ kind: 'create', element: el });
+    await settle(s, scriptId, [a, b]);
+    const conflicts: { who: string; c: Conflict }[] = [];
+    a.client.on('conflict', (c) => conflicts.push({ who: 'a', c }));
+    b.client.on('conflict', (c) => conflicts.push({ who: 'b', c }));
+
+    offline = true;
+    b.sockets.at(-1)!.kill();
+    await waitFor(() => b.client.getSnapshot().status !== 'live', 'b offline');
+    b.client.submit({ kind: 'update', id: el.id, fields: { notes: 'from b' } });
+    a.client.submit({ kind: 'update', id: el.id, fields: { notes: 'from a' } });
+    await settle(s, scriptId, [a]);
+    offline = false;
+
+    const db = await settle(s, scriptId, [a, b]);
+    // Server order: b's write came last and wins; b rebased its edit on a's and kept it.
+    expect(db.elements.find((e) => e.id === el.id)!.notes).toBe('from b');
+    expectConverged(db, [a, b]);
+    await waitFor(() => conflicts.length === 2, 'both notices');
+    const byWho = Object.fromEntries(conflicts.map((x) => [x.who, x.c]));
+    expect(byWho.b).toMatchObject({ elementId: el.id, field: 'notes', yoursWon: true });
+    expect(byWho.a).toMatchObject({ elementId: el.id, field: 'notes', yoursWon: false });
+  });
+
+  it('ping answers with a round trip on the real server', async () => {
+    const scriptId = await newScript(st);
+    const sm = open(() => s, scriptId, { cookie: st.sm.cookie });
+    await live(sm);
+    const r = await sm.client.ping();
+    expect(r.rtt).toBeGreaterThanOrEqual(0);
+    expect(r.rtt).toBeLessThan(1_000);
+    expect(r.t2).toBeGreaterThanOrEqual(r.t1);
+  });
+});
