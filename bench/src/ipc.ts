@@ -14,11 +14,18 @@ export const MemoryUsage = z.object({
 export type MemoryUsage = z.infer<typeof MemoryUsage>;
 
 /** Bench → server child (only when the child runs with the bench hooks). */
-export const HookRequest = z.object({ type: z.literal('bench:gc'), id: z.number() });
+export const HookRequest = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('bench:gc'), id: z.number() }),
+  /** CPU profile of the measured window only: start, then stop and write it to `file`. */
+  z.object({ type: z.literal('bench:profile-start'), id: z.number() }),
+  z.object({ type: z.literal('bench:profile-stop'), id: z.number(), file: z.string() }),
+]);
+export type HookRequest = z.infer<typeof HookRequest>;
 /** Server child → bench. */
 export const HookReply = z.discriminatedUnion('type', [
   z.object({ type: z.literal('bench:memory'), id: z.number(), memory: MemoryUsage }),
   z.object({ type: z.literal('bench:listening'), url: z.string() }),
+  z.object({ type: z.literal('bench:done'), id: z.number(), error: z.string().optional() }),
 ]);
 export type HookReply = z.infer<typeof HookReply>;
 

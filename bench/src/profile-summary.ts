@@ -36,7 +36,15 @@ const AREAS: [string, (url: string, fn: string) => boolean][] = [
   ['commit pipeline (scripts/)', (u) => u.includes('packages/server/src/scripts/')],
   ['server (other)', (u) => u.includes('packages/server/src/')],
   ['protocol (applyOp, views)', (u) => u.includes('packages/protocol/src/')],
-  ['JSON / builtins (no URL)', (u) => u === ''],
+  [
+    'socket writes/reads (native)',
+    (u, f) =>
+      u === '' &&
+      /^(writev|writeBuffer|writeUtf8String|writeLatin1String|writeAsciiString|readStart|readStop|onStreamRead)$/.test(
+        f,
+      ),
+  ],
+  ['JSON, crypto, other builtins (no URL)', (u) => u === ''],
   ['node internals', (u) => u.startsWith('node:')],
   ['other', () => true],
 ];
@@ -82,6 +90,7 @@ const parent = new Map<number, number>();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const inclusive = new Map<string, number>();
 for (const [id, us] of self) {
+  if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const k = key(cur);
@@ -98,7 +107,8 @@ const print = (title: string, m: Map<string, number>, of: number, n: number) => 
   for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n))
     console.log(`  ${pct(us, of)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
 };
-console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (main thread)`);
+console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy`);
 print('Self time by area (% of busy time)', new Map([...areas].filter(([a]) => a !== 'idle')), busy, AREAS.length);
+selfBy.delete('(idle)  ');
 print(`Heaviest functions, self time (% of busy)`, selfBy, busy, top);
 print(`Heaviest functions, inclusive (% of busy)`, inclusive, busy, top);

@@ -3,6 +3,7 @@
  * crew, measure memory again (idle connections), then — unless idle-only — send ops at the fixed
  * rate through a warm-up and a measured window, drain, and collect every receiver's counts.
  */
+import { join } from 'node:path';
 import { PROTOCOL_VERSION } from '@cuebe/protocol';
 import { nowUs } from './clock';
 import { Histogram, type LatencySummary } from './histogram';
@@ -30,6 +31,8 @@ export interface RunSettings {
   workers: number;
   devicesPerCrew: number;
   noteBytes: number;
+  /** Write a CPU profile of the server over the measured window to this directory. */
+  cpuProfDir?: string;
   log: (line: string) => void;
 }
 
@@ -120,7 +123,17 @@ export async function runScenario(target: Target, sc: Scenario, st: RunSettings)
       rssAfterMb: rssAfter / 2 ** 20,
     };
 
-    const window = sc.idle ? null : await drive(sc, sms, server.pid, pool, log);
+    const profile = st.cpuProfDir
+      ? {
+          start: () => server.profileStart(),
+          stop: async () => {
+            const file = join(st.cpuProfDir!, `${target.name.split(' ')[0]}-${sc.n}x${sc.m}-${Date.now()}.cpuprofile`);
+            await server.profileStop(file);
+            log(`  CPU profile of the measured window: ${file}`);
+          },
+        }
+      : null;
+    const window = sc.idle ? null : await drive(sc, sms, server.pid, pool, profile, log);
 
     // Every op sent must be acknowledged and reach every crew socket exactly once.
     const drainStart = Date.now();
@@ -181,7 +194,14 @@ export async function runScenario(target: Target, sc: Scenario, st: RunSettings)
  * drift); its phase is the window its due time falls in. Server and client CPU are read from
  * /proc at the edges of the measured window.
  */
-async function drive(sc: Scenario, sms: SmDriver[], serverPid: number, pool: WorkerPool, log: (l: string) => void) {
+async function drive(
+  sc: Scenario,
+  sms: SmDriver[],
+  serverPid: number,
+  pool: WorkerPool,
+  profile: { start: () => Promise<void>; stop: () => Promise<void> } | null,
+  log: (l: string) => void,
+) {
   const periodUs = 1e6 / sc.rate;
   const start = nowUs() + 50_000;
   const measureStart = start + sc.warmupS * 1e6;
@@ -227,9 +247,13 @@ async function drive(sc: Scenario, sms: SmDriver[], serverPid: number, pool: Wor
   log(`  sending ${sc.rate} ops/s × ${sms.length} script(s): ${sc.warmupS} s warm-up, ${sc.durationS} s measured`);
   await Promise.all([
     ...sms.map(sender),
-    edge(measureStart, () => (cpu0 = sampleCpu())),
+    edge(measureStart, () => {
+      cpu0 = sampleCpu();
+      void profile?.start();
+    }),
     edge(measureEnd, () => (cpu1 = sampleCpu())),
   ]);
+  await profile?.stop();
   const windowUs = cpu1.at - cpu0.at;
   const ack = new Histogram();
   for (const sm of sms) ack.merge(sm.ackLatency.toData());

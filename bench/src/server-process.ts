@@ -5,14 +5,12 @@
 import { fork } from 'node:child_process';
 import { track } from './children';
 import { fileURLToPath } from 'node:url';
-import { HookReply, type MemoryUsage } from './ipc';
+import { HookReply, type HookRequest, type MemoryUsage } from './ipc';
 
 export interface ServerChildOptions {
   /** Entry module of the server. */
   entry: string;
   env: Record<string, string>;
-  /** Write a V8 CPU profile of the child into this directory when it exits. */
-  cpuProfDir?: string;
   /** How the child says where it listens: a stdout line or an IPC message. */
   listening: 'stdout' | 'ipc';
   label: string;
@@ -25,6 +23,10 @@ export interface ServerChild {
   readonly url: string;
   /** Full GC in the child, then its memory. */
   gcAndMeasure(): Promise<MemoryUsage>;
+  /** Start a CPU profile in the child. */
+  profileStart(): Promise<void>;
+  /** Stop it and have the child write it to `file` (.cpuprofile). */
+  profileStop(file: string): Promise<void>;
   /** Last lines of the child's output, for error messages. */
   output(): string;
   stop(): Promise<void>;
@@ -36,7 +38,6 @@ const STOP_TIMEOUT_MS = 15_000;
 
 export async function startServerChild(opts: ServerChildOptions): Promise<ServerChild> {
   const execArgv = ['--expose-gc', '--import', 'tsx', '--import', hooks];
-  if (opts.cpuProfDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir);
   const child = fork(opts.entry, [], {
     execArgv,
     env: { ...process.env, ...opts.env, CUEBE_BENCH_HOOKS: '1' },
@@ -55,6 +56,7 @@ export async function startServerChild(opts: ServerChildOptions): Promise<Server
   child.stderr?.on('data', keep);
 
   const pending = new Map<number, (m: MemoryUsage) => void>();
+  const done = new Map<number, (error: string | undefined) => void>();
   let nextId = 1;
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -65,7 +67,7 @@ export async function startServerChild(opts: ServerChildOptions): Promise<Server
       () => reject(new Error(`${opts.label}: not listening after ${START_TIMEOUT_MS} ms`)),
       START_TIMEOUT_MS,
     );
-    const done = (u: string) => {
+    const listening = (u: string) => {
       clearTimeout(timer);
       resolve(u);
     };
@@ -78,19 +80,34 @@ export async function startServerChild(opts: ServerChildOptions): Promise<Server
       child.stdout?.on('data', (chunk: Buffer) => {
         seen += chunk.toString();
         const m = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
-        if (m) done(m[1]!);
+        if (m) listening(m[1]!);
       });
     }
     child.on('message', (raw: unknown) => {
       const msg = HookReply.safeParse(raw);
       if (!msg.success) return;
-      if (msg.data.type === 'bench:listening') done(msg.data.url);
+      if (msg.data.type === 'bench:listening') listening(msg.data.url);
+      else if (msg.data.type === 'bench:done') done.get(msg.data.id)?.(msg.data.error);
       else pending.get(msg.data.id)?.(msg.data.memory);
     });
   });
 
+  const request = (msg: HookRequest) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${opts.label}: no answer to ${msg.type}`)), 30_000);
+      done.set(msg.id, (error) => {
+        clearTimeout(timer);
+        done.delete(msg.id);
+        if (error) reject(new Error(`${opts.label}: ${msg.type}: ${error}`));
+        else resolve();
+      });
+      child.send(msg);
+    });
+
   return {
     label: opts.label,
+    profileStart: () => request({ type: 'bench:profile-start', id: nextId++ }),
+    profileStop: (file) => request({ type: 'bench:profile-stop', id: nextId++, file }),
     pid,
     url,
     output: () => tail.join(''),

@@ -41,11 +41,10 @@ export type TargetName = 'cuebe' | 'baseline-ws';
 export interface TargetOptions {
   /** Use PostgreSQL (a fresh database made from this admin URL) instead of PGlite. */
   pgAdminUrl?: string;
-  cpuProfDir?: string;
 }
 
 export async function startTarget(name: TargetName, opts: TargetOptions): Promise<Target> {
-  return name === 'cuebe' ? startCuebe(opts) : startBaselineWs(opts);
+  return name === 'cuebe' ? startCuebe(opts) : startBaselineWs();
 }
 
 const serverMain = fileURLToPath(new URL('../../packages/server/src/main.ts', import.meta.url));
@@ -88,7 +87,6 @@ async function startCuebe(opts: TargetOptions): Promise<Target> {
     server = await startServerChild({
       entry: serverMain,
       env,
-      cpuProfDir: opts.cpuProfDir,
       listening: 'stdout',
       label: 'cuebe',
     });
@@ -209,11 +207,10 @@ async function newShow(base: string, n: number): Promise<SeededShow> {
   return show;
 }
 
-async function startBaselineWs(opts: TargetOptions): Promise<Target> {
+async function startBaselineWs(): Promise<Target> {
   const server = await startServerChild({
     entry: baselineMain,
     env: { NODE_ENV: 'production' },
-    cpuProfDir: opts.cpuProfDir,
     listening: 'ipc',
     label: 'baseline-ws',
   });
