@@ -121,6 +121,32 @@ describe(`history and restore (${backend})`, () => {
     expect(undone.script.name).toBe(before.script.name);
   });
 
+  it('lands a restore on exactly the state it was computed from, even when an edit races it', async () => {
+    const { id, states, lx5 } = await scriptWithHistory();
+    // Slip another SM's edit in between the restore's read and its commit, once.
+    const store = s.ctx.store;
+    const commit = store.commit.bind(store);
+    let raced = false;
+    store.commit = async (input) => {
+      if (!raced && input.op.kind === 'batch') {
+        raced = true;
+        await commit({ ...input, opId: null, op: { kind: 'update', id: lx5.id, fields: { notes: 'raced' } } });
+      }
+      return commit(input);
+    };
+    try {
+      const res = await sm.post(`/api/scripts/${id}/restore`, { version: 2 });
+      expect(res.status).toBe(200);
+      expect(raced).toBe(true);
+      expect(res.body.version).toBe(9);
+    } finally {
+      store.commit = commit;
+    }
+    const now = await read(id);
+    expect(byId(now.elements)).toEqual(byId(states[2]!.elements));
+    expect(now.script.version).toBe(9);
+  });
+
   it('restores to the very beginning (version 0)', async () => {
     const { id, states } = await scriptWithHistory();
     await sm.post(`/api/scripts/${id}/restore`, { version: 0 });

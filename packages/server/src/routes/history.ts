@@ -53,11 +53,19 @@ export async function historyRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const { scriptId } = parse(IdParam('scriptId'), req.params);
     const { version } = parse(RestoreBody, req.body);
     await ownedScript(db, user.id, scriptId);
-    const { current, entries, at } = await readForRestore(ctx, scriptId, version);
-    const op = restoreOp(current, stateBefore(current, entries));
-    if (!op) return { version: at };
-    const result = await commitAndPublish(ctx, user, { scriptId, op, baseVersion: at });
-    return { version: result.entry.version };
+    // The op is computed from the whole current state, so it must land on exactly that state:
+    // when another change commits in between, read again and recompute.
+    for (let attempt = 1; ; attempt++) {
+      const { current, entries, at } = await readForRestore(ctx, scriptId, version);
+      const op = restoreOp(current, stateBefore(current, entries));
+      if (!op) return { version: at };
+      try {
+        const result = await commitAndPublish(ctx, user, { scriptId, op, baseVersion: at, onlyOnVersion: at });
+        return { version: result.entry.version };
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'CONFLICT') || attempt >= 5) throw err;
+      }
+    }
   });
 }
 

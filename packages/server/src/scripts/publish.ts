@@ -16,6 +16,7 @@ export interface CommitRequest {
   op: Op;
   opId?: string | null;
   baseVersion?: number | null;
+  onlyOnVersion?: number;
 }
 
 export async function commitAndPublish(ctx: AppContext, user: SessionUser, req: CommitRequest): Promise<CommitResult> {
@@ -25,6 +26,7 @@ export async function commitAndPublish(ctx: AppContext, user: SessionUser, req: 
     baseVersion: req.baseVersion ?? null,
     op: req.op,
     actor: smActor(user),
+    ...(req.onlyOnVersion === undefined ? {} : { onlyOnVersion: req.onlyOnVersion }),
   });
   // A retried op was broadcast when it first committed.
   if (!result.duplicate)

@@ -56,6 +56,11 @@ export interface CommitInput {
   baseVersion: number | null;
   op: Op;
   actor: ActorRef;
+  /**
+   * Apply only on exactly this version (an op computed from a full state, like a restore);
+   * otherwise nothing is written and a 409 CONFLICT says to recompute.
+   */
+  onlyOnVersion?: number;
 }
 
 export interface CommitResult {
@@ -129,6 +134,8 @@ export class ScriptStore {
       .returning();
     if (!row) throw new AppError(404, 'NOT_FOUND', 'script not found');
     const version = row.version;
+    if (input.onlyOnVersion !== undefined && version - 1 !== input.onlyOnVersion)
+      throw new AppError(409, 'CONFLICT', 'the script changed meanwhile; try again');
     if (input.opId) {
       const seen = await tx
         .select({ v: ops.version })
