@@ -157,8 +157,6 @@ function WorkspaceBody({ live, scriptId }: { live: SyncClient; scriptId: string 
         lastClicked.current = id;
       },
     }),
-    // viewer.toggleCollapsed is stable (useCallback in useViewerState).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [submit, viewer.toggleCollapsed],
   );
 
