@@ -38,7 +38,7 @@ describe(`sync client against the hub (${backend})`, () => {
     await s?.close();
   });
 
-  it('a revoked link closes the crew client for good, with the reason, and it does not reconnect', async () => {
+  it('P6 a revoked link closes the crew client for good, with the reason, and it does not reconnect', async () => {
     const scriptId = await newScript(st);
     const extra = await st.sm.post(`/api/shows/${st.showId}/crew`, { name: 'Temp', departmentIds: [st.LX] });
     const token = String(extra.body.crew.link).split('#')[1]!;
@@ -54,7 +54,7 @@ describe(`sync client against the hub (${backend})`, () => {
     expect(crew.sockets).toHaveLength(1);
   });
 
-  it('a crew edit is refused by the server and dropped with FORBIDDEN; the view goes back', async () => {
+  it('P5 a crew edit is refused by the server and dropped with FORBIDDEN; the view goes back', async () => {
     const scriptId = await newScript(st);
     const crew = open(() => s, scriptId, st.crew.LX);
     await live(crew);
@@ -69,7 +69,7 @@ describe(`sync client against the hub (${backend})`, () => {
     expect((await databaseState(s, scriptId)).elements.some((e) => e.id === el.id)).toBe(false);
   });
 
-  it('when a link’s departments change, the client reconnects at once and shows the new view', async () => {
+  it('P6 when a link’s departments change, the client reconnects at once and shows the new view', async () => {
     const scriptId = await newScript(st);
     const extra = await st.sm.post(`/api/shows/${st.showId}/crew`, { name: 'Mover', departmentIds: [st.LX] });
     const token = String(extra.body.crew.link).split('#')[1]!;
@@ -97,7 +97,7 @@ describe(`sync client against the hub (${backend})`, () => {
     expectConverged(await settle(s, scriptId, [sm, crew]), [sm, crew]);
   });
 
-  it('an edit made offline on a field someone changed meanwhile: both editors hear of the conflict', async () => {
+  it('S8 an edit made offline on a field someone changed meanwhile: both editors hear of the conflict', async () => {
     const scriptId = await newScript(st);
     let offline = false;
     const server = () => {
@@ -132,7 +132,7 @@ describe(`sync client against the hub (${backend})`, () => {
     expect(byWho.a).toMatchObject({ elementId: el.id, field: 'notes', yoursWon: false });
   });
 
-  it('ping answers with a round trip on the real server', async () => {
+  it('S14 ping answers with a round trip on the real server', async () => {
     const scriptId = await newScript(st);
     const sm = open(() => s, scriptId, { cookie: st.sm.cookie });
     await live(sm);

@@ -61,7 +61,7 @@ describe(`sync client convergence (${backend})`, () => {
     await s?.close();
   });
 
-  it('two crew and two SM devices see the same final state after random concurrent edits', async () => {
+  it('S1 S11 two crew and two SM devices see the same final state after random concurrent edits', async () => {
     const scriptId = await newScript(st);
     const smA = open(() => s, scriptId, { cookie: st.sm.cookie });
     const smB = open(() => s, scriptId, { cookie: st.sm.cookie });
@@ -85,7 +85,7 @@ describe(`sync client convergence (${backend})`, () => {
     expect(lxCues.every((e) => e.departmentId === st.LX)).toBe(true);
   });
 
-  it('a socket killed mid-stream loses nothing and duplicates nothing (SM sending, crew receiving)', async () => {
+  it('S3 S6 a socket killed mid-stream loses nothing and duplicates nothing (SM sending, crew receiving)', async () => {
     const scriptId = await newScript(st);
     const sm = open(() => s, scriptId, { cookie: st.sm.cookie });
     const crew = open(() => s, scriptId, st.crew.LX);
@@ -121,7 +121,7 @@ describe(`sync client convergence (${backend})`, () => {
     expectConverged(db, [sm, crew]);
   });
 
-  it('fast-check: random op sequences from two SMs, replayed by a crew and an SM client, converge', async () => {
+  it('S1 S2 S11 fast-check: random op sequences from two SMs, replayed by a crew and an SM client, converge', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.boolean(), intentArb), { minLength: 1, maxLength: 40 }), async (steps) => {
         const scriptId = await newScript(st);
@@ -151,7 +151,7 @@ describe(`sync client convergence (${backend})`, () => {
 });
 
 describe(`sync client across a server restart (${backend})`, () => {
-  it('loses no acknowledged op, and pending ops get through exactly once', async () => {
+  it('S10 loses no acknowledged op, and pending ops get through exactly once', async () => {
     // The same database under two server lifetimes.
     let dataDir: string | undefined;
     let pg: Awaited<ReturnType<typeof freshPgDatabase>> | undefined;
