@@ -151,6 +151,7 @@ describe(`sync client convergence (${backend})`, () => {
 });
 
 describe(`sync client across a server restart (${backend})`, () => {
+  // A new on-disk PGlite database takes several seconds to initialise on a busy machine: 90 s.
   it('S10 loses no acknowledged op, and pending ops get through exactly once', async () => {
     // The same database under two server lifetimes.
     let dataDir: string | undefined;
@@ -195,5 +196,5 @@ describe(`sync client across a server restart (${backend})`, () => {
       await pg?.drop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });
