@@ -380,13 +380,22 @@ describe('sync session driver', () => {
       now = s.poll(sent[sent.length - 1]!.t0 + 4);
       s.poll(now);
     }
-    expect(steps.map((x) => x.reason)).toEqual(['connect', 'reconnect']);
+    expect(steps.filter((x) => x.reason !== 'provisional').map((x) => x.reason)).toEqual(['connect', 'reconnect']);
+    expect(steps[0]).toMatchObject({ reason: 'provisional', fromOffsetMs: null, toOffsetMs: 1_000 });
     expect(s.clock.offsetAt(now)).toBeCloseTo(1_030, 6);
   });
 });
 
 describe('end to end over a simulated network', () => {
   const ONE = 1_000;
+
+  /** Run until both devices have a full estimate; that must come within `limit` of true time. */
+  function syncBoth(sim: ClockSim, a: SimDevice, b: SimDevice, limit: number) {
+    while (!(a.session.synced && b.session.synced)) {
+      expect(sim.now, 'both devices synced in time').toBeLessThan(limit);
+      sim.runUntil(sim.now + 10);
+    }
+  }
 
   function runPair(a: DeviceSpec, b: DeviceSpec, seed: number) {
     const sim = new ClockSim();
@@ -420,7 +429,7 @@ describe('end to end over a simulated network', () => {
       { offsetMs: -3_599_876.5, driftPpm: -80, link: lossy },
       SEED,
     );
-    sim.runUntil(5 * ONE);
+    syncBoth(sim, da, db, 30 * ONE);
     let worst = 0;
     const last = [-Infinity, -Infinity];
     sim.sample(10 * 60 * ONE, 97, (T) => {
@@ -473,7 +482,7 @@ describe('end to end over a simulated network', () => {
     fc.assert(
       fc.property(device, device, fc.integer(), (a, b, seed) => {
         const { sim, da, db, state } = runPair(a, b, seed);
-        sim.runUntil(5 * ONE);
+        syncBoth(sim, da, db, 30 * ONE);
         let worst = 0;
         sim.sample(3 * 60 * ONE, 251, () => {
           const diff = Math.abs(

@@ -385,6 +385,7 @@ export class ClockSyncSession {
   private readonly random: () => number;
   private readonly sendPing: (id: number, t0: number) => void;
   private readonly onBurst: ClockSyncOptions['onBurst'];
+  private readonly estimatorOptions: EstimatorOptions;
   private nextId = 1;
   private outstanding: { id: number; t0: number; deadline: number } | null = null;
   private burst: Burst | null = null;
@@ -401,6 +402,7 @@ export class ClockSyncSession {
     this.random = options.random ?? Math.random;
     this.sendPing = options.sendPing;
     this.onBurst = options.onBurst;
+    this.estimatorOptions = options.estimator ?? {};
     this.estimator = new ClockOffsetEstimator(options.estimator);
     this.clock = new ShowClock(options.clock);
     this.timeoutMs = this.o.initialTimeoutMs;
@@ -463,6 +465,13 @@ export class ClockSyncSession {
     this.outstanding = null;
     this.timeoutMs = Math.max(this.o.minTimeoutMs, this.timeoutMs * 0.75);
     this.burst.samples.push(sample);
+    if (!this.estimator.current) {
+      // Before the first full estimate, run on what the burst has so far (its bound is looser):
+      // a device that joins mid-show shows about the right time after one round trip, and the
+      // end of the burst steps it to the full estimate.
+      const provisional = estimateBurst(this.burst.samples, this.estimatorOptions);
+      if (provisional) this.clock.adjust(provisional.offsetMs, localNowMs, { step: true, reason: 'provisional' });
+    }
     return true;
   }
 
@@ -489,8 +498,9 @@ export class ClockSyncSession {
     return this.clock.now(localNowMs);
   }
 
+  /** A full burst's estimate is in force (before that the clock may run on a provisional one). */
   get synced(): boolean {
-    return this.clock.synced;
+    return this.estimator.current !== null;
   }
 
   quality(localNowMs: number): SyncQuality {
