@@ -1,8 +1,23 @@
-/** The hub's socket interface over a `ws` WebSocket. */
+/**
+ * The hub's socket interface over a `ws` WebSocket.
+ *
+ * Broadcasts are pre-framed: the WebSocket frame (header + JSON) is built once per message and
+ * the same buffer is written to each socket's TCP stream — one write per delivery instead of
+ * ws's per-send header allocation and corked double write. Measured on 1,000 loopback sockets:
+ * about 7.4 µs of CPU per delivery against 9 µs through ws.send (docs/BENCHMARKS.md). This is
+ * sound because the server never compresses (permessage-deflate off) nor sends Blobs, so ws's
+ * own sender never queues: every frame, ours or its pings and close, goes out in call order.
+ */
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { HubSocket, Outgoing } from './outgoing';
 
 const SEND_OPTIONS = { binary: false } as const;
+
+/** The part of ws's internals used here: the TCP socket under the WebSocket. */
+interface WsInternals {
+  _socket?: Socket | null;
+}
 
 export class WsSocket implements HubSocket {
   private alive = true;
@@ -21,7 +36,9 @@ export class WsSocket implements HubSocket {
 
   send(out: Outgoing): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(out.data, SEND_OPTIONS);
+    const raw = (this.ws as unknown as WsInternals)._socket;
+    if (raw && this.ws.extensions === '') raw.write((out.frame ??= textFrame(out.data)));
+    else this.ws.send(out.data, SEND_OPTIONS);
   }
 
   close(code: number, reason: string): void {
@@ -72,4 +89,22 @@ export function shortReason(s: string): string {
       .toString('utf8')
       .replace(/\uFFFD+$/, '') + '...'
   );
+}
+
+/** An unmasked, final text frame (RFC 6455 §5.2) holding `payload`, as a server sends it. */
+export function textFrame(payload: Buffer): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + n);
+  frame[0] = 0x81; // FIN + opcode 1 (text)
+  if (n < 126) frame[1] = n;
+  else if (n < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(frame, head);
+  return frame;
 }
