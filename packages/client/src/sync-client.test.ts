@@ -186,6 +186,20 @@ describe('edits', () => {
     expect(c.getSnapshot().elements.get(ok.id)).toEqual(ok);
   });
 
+  it('C6 paces a burst of edits below the server rate limit, keeping their order', async () => {
+    const { server, client } = setup();
+    const c = client();
+    await c.start();
+    await live(c);
+    const made: string[] = [];
+    for (let i = 0; i < 160; i++) made.push(c.submit({ kind: 'create', element: cue({ name: `Q ${i}` }) }));
+    await waitFor(() => server.opsReceived.length >= 100, 'the burst');
+    // Half the server's burst goes at once; the rest follows at 80 % of its sustained rate.
+    expect(server.opsReceived.length).toBeLessThan(150);
+    await settled(c, server);
+    expect(server.opsReceived).toEqual(made);
+  });
+
   it('passes conflict notices on as events', async () => {
     const { server, client, events } = setup();
     const c = client();

@@ -153,6 +153,8 @@ export class SyncClient extends Emitter<SyncEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly pacer: Pacer;
   private pingSeq = 0;
   private readonly pings = new Map<
     number,
@@ -173,6 +175,8 @@ export class SyncClient extends Emitter<SyncEvents> {
     this.createSocket = opts.createSocket ?? defaultCreateSocket;
     this.now = opts.now ?? (() => globalThis.performance.now());
     this.newId = opts.newId ?? (() => globalThis.crypto.randomUUID());
+    // Below LIMITS.messagesPerSecond / messageBurst, leaving room for pings and resyncs.
+    this.pacer = new Pacer(LIMITS.messagesPerSecond * 0.8, LIMITS.messageBurst / 2, this.now());
     this.snapshot = this.buildSnapshot();
   }
 
@@ -298,7 +302,8 @@ export class SyncClient extends Emitter<SyncEvents> {
     if (origin === 'edit') this.undoStack.edited(entry);
     else if (origin === 'undo') this.undoStack.undone(entry);
     else this.undoStack.redone(entry);
-    if (this.status === 'live') this.send(pending);
+    void pending;
+    if (this.status === 'live') this.flush();
     this.persist();
     this.notify();
     return opId;
@@ -402,6 +407,8 @@ export class SyncClient extends Emitter<SyncEvents> {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
     for (const p of this.replica.pending) p.sent = false;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     for (const [opId, t] of this.retryTimers) {
       clearTimeout(t);
       this.retryTimers.delete(opId);
@@ -503,9 +510,25 @@ export class SyncClient extends Emitter<SyncEvents> {
     return true;
   }
 
-  /** Send every queued op not yet sent on this connection, in order. */
+  /**
+   * Send every queued op not yet sent on this connection, in order — paced below the server's
+   * per-connection rate limit, so a burst of edits queues here instead of being refused there
+   * (a refused op retried later could overtake the ops sent after it).
+   */
   private flush(): void {
-    for (const p of [...this.replica.pending]) if (!p.sent && !p.ack && !this.retryTimers.has(p.opId)) this.send(p);
+    if (this.flushTimer) return;
+    for (const p of [...this.replica.pending]) {
+      if (p.sent || p.ack || this.retryTimers.has(p.opId)) continue;
+      const wait = this.pacer.take(this.now());
+      if (wait > 0) {
+        this.flushTimer = setTimeout(() => {
+          this.flushTimer = null;
+          if (this.status === 'live') this.flush();
+        }, wait);
+        return;
+      }
+      this.send(p);
+    }
   }
 
   private send(p: PendingOp): void {
@@ -693,5 +716,27 @@ export class SyncClient extends Emitter<SyncEvents> {
         this.emit('error', { code: 'STORAGE', message: `could not save edits: ${String(err)}` });
       }
     });
+  }
+}
+
+/** A token bucket: take() answers 0 (go) or how many ms to wait for the next token. */
+class Pacer {
+  private tokens: number;
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private at: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  take(now: number): number {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) * this.perSecond) / 1000);
+    this.at = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.tokens) * 1000) / this.perSecond);
   }
 }

@@ -11,6 +11,7 @@ import {
   connect,
   databaseState,
   expectConverged,
+  loggedOpIds,
   newScript,
   settle,
   stage,
@@ -131,6 +132,26 @@ describe(`sync client against the hub (${backend})`, () => {
     expect(byWho.b).toMatchObject({ elementId: el.id, field: 'notes', yoursWon: true });
     expect(byWho.a).toMatchObject({ elementId: el.id, field: 'notes', yoursWon: false });
   });
+
+  it('C2 C6 a burst of 250 edits: none refused, every one committed once, in order', async () => {
+    const scriptId = await newScript(st);
+    const sm = open(() => s, scriptId, { cookie: st.sm.cookie });
+    await live(sm);
+    const sock = sm.sockets[0]!;
+    const handler = sock.onmessage!;
+    let refused = 0;
+    sock.onmessage = (ev) => {
+      if (String(ev.data).includes('"type":"error"')) refused++;
+      handler(ev);
+    };
+    const made: string[] = [];
+    for (let i = 0; i < 250; i++)
+      made.push(sm.client.submit({ kind: 'create', element: cue({ name: `Q ${i}`, departmentId: st.LX }) }));
+    await settle(s, scriptId, [sm], 20_000);
+    expect(refused).toBe(0);
+    expect(sm.sockets).toHaveLength(1);
+    expect((await loggedOpIds(s, scriptId)).filter((id) => id !== null && made.includes(id))).toEqual(made);
+  }, 30_000);
 
   it('S14 ping answers with a round trip on the real server', async () => {
     const scriptId = await newScript(st);
