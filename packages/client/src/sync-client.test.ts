@@ -45,7 +45,7 @@ const elementsOf = (c: SyncClient) => sortedElements(c.getSnapshot().elements.va
 const serverElements = (s: FakeServer) => sortedElements(s.state.elements.values());
 
 describe('connecting', () => {
-  it('says hello with no version, receives the snapshot and goes live', async () => {
+  it('C7 says hello with no version, receives the snapshot and goes live', async () => {
     const { server, client } = setup();
     const a = cue({ name: 'LX 1', departmentId: LX.id });
     server.commitDirect({ kind: 'create', element: a });
@@ -65,7 +65,7 @@ describe('connecting', () => {
     expect(hello && 'token' in hello).toBe(false);
   });
 
-  it('a crew client sends its token in the hello and sees only its departments', async () => {
+  it('C3 a crew client sends its token in the hello and sees only its departments', async () => {
     const { server, client } = setup();
     const lx = cue({ name: 'LX 1', departmentId: LX.id });
     const snd = cue({ name: 'SND 1', departmentId: SND.id, orderKey: 'a1' });
@@ -96,7 +96,7 @@ describe('connecting', () => {
 });
 
 describe('edits', () => {
-  it('applies an edit at once, sends it, and confirms it on the change', async () => {
+  it('C1 C3 applies an edit at once, sends it, and confirms it on the change', async () => {
     const { server, client, events } = setup();
     const c = client();
     const log = events(c);
@@ -113,7 +113,7 @@ describe('edits', () => {
     expect(elementsOf(c)).toEqual(serverElements(server));
   });
 
-  it('throws the OpError synchronously for an edit that breaks a rule, and queues nothing', async () => {
+  it('C1 throws the OpError synchronously for an edit that breaks a rule, and queues nothing', async () => {
     const { server, client } = setup();
     const c = client();
     await c.start();
@@ -128,7 +128,7 @@ describe('edits', () => {
     expect(server.opsReceived).toEqual([]);
   });
 
-  it('rebases pending edits on changes committed by someone else', async () => {
+  it('C4 rebases pending edits on changes committed by someone else', async () => {
     const { server, client } = setup();
     const a = cue({ name: 'LX 1', notes: 'base' });
     server.commitDirect({ kind: 'create', element: a });
@@ -143,7 +143,7 @@ describe('edits', () => {
     expect(elementsOf(c)).toEqual(serverElements(server));
   });
 
-  it('drops a queued edit that no longer applies after a rebase, and says so', async () => {
+  it('C4 drops a queued edit that no longer applies after a rebase, and says so', async () => {
     const { server, client, events } = setup();
     const a = cue({ name: 'LX 1' });
     server.commitDirect({ kind: 'create', element: a });
@@ -164,7 +164,7 @@ describe('edits', () => {
     expect(server.opsReceived).not.toContain(opId);
   });
 
-  it('drops an edit the server refuses for good, and keeps one it refuses for now', async () => {
+  it('C6 drops an edit the server refuses for good, and keeps one it refuses for now', async () => {
     const { server, client, events } = setup();
     const c = client();
     const log = events(c);
@@ -227,7 +227,7 @@ describe('edits', () => {
 });
 
 describe('catch-up', () => {
-  it('asks for the missing versions when it sees a gap', async () => {
+  it('C5 asks for the missing versions when it sees a gap', async () => {
     const { server, client } = setup();
     const c = client();
     await c.start();
@@ -240,7 +240,7 @@ describe('catch-up', () => {
     expect(elementsOf(c)).toEqual(serverElements(server));
   });
 
-  it('reconnects with its last version and receives only what it missed', async () => {
+  it('C7 reconnects with its last version and receives only what it missed', async () => {
     const { server, client } = setup();
     const c = client();
     await c.start();
@@ -257,7 +257,7 @@ describe('catch-up', () => {
     expect(elementsOf(c)).toEqual(serverElements(server));
   });
 
-  it('loses nothing and duplicates nothing when the socket dies mid-stream', async () => {
+  it('C2 loses nothing and duplicates nothing when the socket dies mid-stream', async () => {
     const { server, client } = setup();
     const c = client();
     await c.start();
@@ -280,7 +280,7 @@ describe('catch-up', () => {
 });
 
 describe('connection lifecycle', () => {
-  it('stops for good on a terminal close (revoked link) and reports why', async () => {
+  it('C7 stops for good on a terminal close (revoked link) and reports why', async () => {
     const { server, client, events } = setup();
     const random = vi.fn(() => 0.5);
     const c = client({ token: 'lx-token', backoff: { baseMs: 1, capMs: 5, random } });
@@ -297,7 +297,7 @@ describe('connection lifecycle', () => {
     expect(() => c.submit({ kind: 'scriptInfo', fields: { notes: 'x' } })).toThrow(OpError);
   });
 
-  it('reconnects at once on 4010 and asks for a fresh view', async () => {
+  it('C7 reconnects at once on 4010 and asks for a fresh view', async () => {
     const random = vi.fn(() => 0.99);
     const { server, client } = setup();
     const c = client({ backoff: { baseMs: 60_000, capMs: 60_000, random } });
@@ -309,7 +309,7 @@ describe('connection lifecycle', () => {
     expect(server.sockets[1]!.conn.sent[0]).toMatchObject({ type: 'hello', lastVersion: null });
   });
 
-  it('reports offline after failed attempts in a row, keeps edits queued, and sends them when back', async () => {
+  it('C8 reports offline after failed attempts in a row, keeps edits queued, and sends them when back', async () => {
     const { server, client } = setup();
     const c = client({ offlineAfterAttempts: 2 });
     await c.start();
@@ -337,7 +337,7 @@ describe('connection lifecycle', () => {
     expect(r.t3).toBeGreaterThanOrEqual(r.t0);
   });
 
-  it('a heartbeat that goes unanswered ends the connection and reconnects', async () => {
+  it('C11 a heartbeat that goes unanswered ends the connection and reconnects', async () => {
     const { server, client } = setup();
     const c = client({ heartbeatMs: 5, pingTimeoutMs: 10 });
     await c.start();
@@ -355,7 +355,7 @@ describe('connection lifecycle', () => {
 });
 
 describe('undo and redo', () => {
-  it('undoes and redoes edits as new ops, and the server agrees', async () => {
+  it('C9 undoes and redoes edits as new ops, and the server agrees', async () => {
     const { server, client } = setup();
     const c = client();
     await c.start();
@@ -386,7 +386,7 @@ describe('undo and redo', () => {
     expect(server.log).toHaveLength(8); // create, update, undo ×2, redo ×2, undo, update
   });
 
-  it('undoes an edit made offline before the server has seen it', async () => {
+  it('C9 undoes an edit made offline before the server has seen it', async () => {
     const { server, client } = setup();
     const a = cue({ name: 'LX 1', notes: 'one' });
     server.commitDirect({ kind: 'create', element: a });
@@ -408,7 +408,7 @@ describe('undo and redo', () => {
 });
 
 describe('storage', () => {
-  it('keeps offline edits across a reload and sends them exactly once', async () => {
+  it('C10 keeps offline edits across a reload and sends them exactly once', async () => {
     const { server, client } = setup();
     const store = new MemoryStore();
     const a = cue({ name: 'LX 1' });
@@ -440,7 +440,7 @@ describe('storage', () => {
     expect(hello).toMatchObject({ type: 'hello', lastVersion: 1 });
   });
 
-  it('ignores saved state of an unknown shape', async () => {
+  it('C10 ignores saved state of an unknown shape', async () => {
     const { client } = setup();
     const c = client({ storage: { get: async () => ({ format: 99 }), set: async () => {} } });
     const errors: string[] = [];
