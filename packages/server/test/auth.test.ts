@@ -116,7 +116,7 @@ describe(`auth (${backend})`, () => {
     expect(res.body.error.code).toBe('UNAUTHORIZED');
   });
 
-  it('refuses state-changing requests from a foreign Origin (exact match only)', async () => {
+  it('P1 refuses state-changing requests from a foreign Origin (exact match only)', async () => {
     const sm = await api(s);
     for (const origin of ['https://evil.example', `${s.origin}.evil.com`, 'null']) {
       const res = await sm.post('/api/shows', { name: 'Cross-site' }, { origin });
@@ -141,7 +141,7 @@ describe(`auth (${backend})`, () => {
     expect(res.status).toBe(400);
   });
 
-  it('never writes passwords or session tokens to the log', async () => {
+  it('P10 never writes passwords or session tokens to the log', async () => {
     const sm = await api(s, { password: 'a very secret passphrase' });
     await anon().post('/api/auth/login', { email: sm.email, password: 'a very secret passphrase' });
     await sm.get('/api/auth/me');

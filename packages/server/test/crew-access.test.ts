@@ -89,7 +89,7 @@ describe(`crew read API (${backend})`, () => {
     expect(visible).not.toContain(names.lxCue);
   });
 
-  it('answers unshared, other shows’ and unknown scripts alike: 404', async () => {
+  it('P4 answers unshared, other shows’ and unknown scripts alike: 404', async () => {
     const theirs = (await other.post('/api/shows', { name: 'Other show' })).body.show.id;
     const theirScript = (await other.post(`/api/shows/${theirs}/scripts`, { name: 'Theirs', shared: true })).body.script
       .id;
@@ -102,7 +102,7 @@ describe(`crew read API (${backend})`, () => {
     expect(JSON.stringify(foreign.body)).not.toContain('Theirs');
   });
 
-  it('stops showing a script once it is unshared', async () => {
+  it('P4 stops showing a script once it is unshared', async () => {
     const id = (await sm.post(`/api/shows/${showId}/scripts`, { name: 'Soon private', shared: true })).body.script.id;
     expect((await asCrew(lxLink).get(`/api/crew-access/scripts/${id}`)).status).toBe(200);
     await sm.patch(`/api/scripts/${id}`, { shared: false });
@@ -141,7 +141,7 @@ describe(`crew read API (${backend})`, () => {
     expect(revoked.body.error.code).toBe('REVOKED');
   });
 
-  it('never lets a crew token write anything', async () => {
+  it('P5 never lets a crew token write anything', async () => {
     const crewClient = asCrew(allLink);
     const before = (await sm.get(`/api/scripts/${sharedId}`)).body;
     for (const res of [

@@ -92,7 +92,7 @@ describe(`crew links (${backend})`, () => {
     }
   });
 
-  it('rotates: a new link, the old token stops working, open sockets are told', async () => {
+  it('P6 rotates: a new link, the old token stops working, open sockets are told', async () => {
     const c = await add();
     const w = watch();
     const res = await sm.post(`/api/crew/${c.id}/rotate`);
@@ -105,7 +105,7 @@ describe(`crew links (${backend})`, () => {
     expect(w.seen).toContainEqual(expect.objectContaining({ type: 'access', reason: 'rotated', crewId: c.id }));
   });
 
-  it('revokes: status revoked, no link shown, the token gets 403, sockets are told', async () => {
+  it('P6 revokes: status revoked, no link shown, the token gets 403, sockets are told', async () => {
     const c = await add();
     const w = watch();
     const res = await sm.post(`/api/crew/${c.id}/revoke`);
@@ -123,7 +123,7 @@ describe(`crew links (${backend})`, () => {
     expect((await crewApi(s, tokenOf(fresh.link)).get('/api/crew-access/me')).status).toBe(200);
   });
 
-  it('deletes: the token is unknown (404) and sockets are told', async () => {
+  it('P6 deletes: the token is unknown (404) and sockets are told', async () => {
     const c = await add();
     const w = watch();
     expect((await sm.del(`/api/crew/${c.id}`)).status).toBe(204);
@@ -132,7 +132,7 @@ describe(`crew links (${backend})`, () => {
     expect(w.seen).toContainEqual(expect.objectContaining({ type: 'access', reason: 'removed', crewId: c.id }));
   });
 
-  it('changing departments makes open sockets reconnect; other edits do not', async () => {
+  it('P6 changing departments makes open sockets reconnect; other edits do not', async () => {
     const c = await add();
     const w = watch();
     const renamed = await sm.patch(`/api/crew/${c.id}`, { role: 'Follow spot', expiresInDays: 2 });
@@ -205,7 +205,7 @@ describe(`crew links (${backend})`, () => {
     expect(me.body.crew).toMatchObject({ name: 'Sam', allDepartments: false, departmentIds: [lx] });
   });
 
-  it('never writes a crew token to the log', async () => {
+  it('P10 never writes a crew token to the log', async () => {
     const c = await add();
     const token = tokenOf(c.link);
     await crewApi(s, token).get('/api/crew-access/me');
