@@ -27,6 +27,11 @@ export const users = pgTable('users', {
   email: text('email').notNull().unique(),
   displayName: text('display_name').notNull(),
   passwordHash: text('password_hash').notNull(),
+  /** The account's own settings (notification preferences); parsed with their schema on read. */
+  preferences: jsonb('preferences')
+    .$type<Record<string, unknown>>()
+    .notNull()
+    .default(sql`'{}'::jsonb`),
   createdAt: created(),
 });
 
@@ -96,6 +101,27 @@ export const scripts = pgTable(
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('scripts_show_idx').on(t.showId)],
+);
+
+/**
+ * A saved version: a BACKUP script that is a snapshot of `sourceScriptId` at `sourceVersion`.
+ * Its elements have ids of their own (ids are unique across scripts); `idMap` maps each back to
+ * the source element it was copied from, so versions compare and restore by the source's ids.
+ */
+export const scriptVersions = pgTable(
+  'script_versions',
+  {
+    scriptId: uuid('script_id')
+      .primaryKey()
+      .references(() => scripts.id, { onDelete: 'cascade' }),
+    sourceScriptId: uuid('source_script_id').references(() => scripts.id, { onDelete: 'set null' }),
+    sourceVersion: integer('source_version').notNull(),
+    /** Snapshot element id → source element id. */
+    idMap: jsonb('id_map').$type<Record<string, string>>().notNull(),
+    createdBy: jsonb('created_by').$type<Actor & { id: string | null }>().notNull(),
+    createdAt: created(),
+  },
+  (t) => [index('script_versions_source_idx').on(t.sourceScriptId)],
 );
 
 /** Per field: the version that last changed it, and who — for conflict notices. */
