@@ -440,6 +440,29 @@ describe('storage', () => {
     expect(hello).toMatchObject({ type: 'hello', lastVersion: 1 });
   });
 
+  it('C10 a client ahead of the server (database restored from a backup) reloads the script', async () => {
+    const { server, client } = setup();
+    const store = new MemoryStore();
+    for (let i = 0; i < 3; i++) server.commitDirect({ kind: 'create', element: cue({ name: `old ${i}` }) });
+    const first = client({ storage: store });
+    await first.start();
+    await live(first);
+    await first.persisted();
+    first.close();
+
+    const restored = new FakeServer({ script, departments: [LX, SND] });
+    restored.commitDirect({ kind: 'create', element: cue({ name: 'from the backup' }) });
+    const second = client({ storage: store, createSocket: restored.createSocket });
+    await second.start();
+    expect(second.getSnapshot().version).toBe(3);
+    await waitFor(() => second.getSnapshot().status === 'live' && second.getSnapshot().version === 1, 'reloaded');
+    expect(elementsOf(second)).toEqual(serverElements(restored));
+    expect(restored.sockets.map((s) => s.conn.sent[0])).toEqual([
+      expect.objectContaining({ type: 'hello', lastVersion: 3 }),
+      expect.objectContaining({ type: 'hello', lastVersion: null }),
+    ]);
+  });
+
   it('C10 ignores saved state of an unknown shape', async () => {
     const { client } = setup();
     const c = client({ storage: { get: async () => ({ format: 99 }), set: async () => {} } });

@@ -34,6 +34,7 @@ import { Replica, type PendingOp, type RebaseDrop } from './replica';
 import { defaultCreateSocket, frameText, OPEN, type CreateSocket, type WebSocketLike } from './socket';
 import { PersistedState, type PendingStore } from './storage';
 import { UndoStack } from './undo-stack';
+import { randomId } from './uuid';
 
 export type SyncStatus = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'closed';
 
@@ -174,7 +175,7 @@ export class SyncClient extends Emitter<SyncEvents> {
     this.retryBackoff = new Backoff({ baseMs: 250, capMs: 10_000, ...opts.retryBackoff });
     this.createSocket = opts.createSocket ?? defaultCreateSocket;
     this.now = opts.now ?? (() => globalThis.performance.now());
-    this.newId = opts.newId ?? (() => globalThis.crypto.randomUUID());
+    this.newId = opts.newId ?? randomId;
     // Below LIMITS.messagesPerSecond / messageBurst, leaving room for pings and resyncs.
     this.pacer = new Pacer(LIMITS.messagesPerSecond * 0.8, LIMITS.messageBurst / 2, this.now());
     this.snapshot = this.buildSnapshot();
