@@ -31,7 +31,7 @@ function setup(server?: FakeServer) {
   };
   const events = (c: SyncClient) => {
     const log: { [K in keyof SyncEvents]?: SyncEvents[K][] } = {};
-    for (const k of ['change', 'conflict', 'error', 'dropped', 'status', 'ack'] as const)
+    for (const k of ['change', 'conflict', 'error', 'dropped', 'status', 'ack', 'retry'] as const)
       c.on(k, (p) => ((log[k] ??= []) as unknown[]).push(p));
     return log;
   };
@@ -307,6 +307,31 @@ describe('connection lifecycle', () => {
     await waitFor(() => server.sockets.length === 2 && c.getSnapshot().status === 'live', 'reconnected');
     expect(random).not.toHaveBeenCalled();
     expect(server.sockets[1]!.conn.sent[0]).toMatchObject({ type: 'hello', lastVersion: null });
+  });
+
+  it('C7 backs off with full jitter between failures and starts over after a stable connection', async () => {
+    const { server, client } = setup();
+    let clock = 0;
+    const c = client({ now: () => clock, backoff: { baseMs: 10, capMs: 1_000, stableMs: 5_000, random: () => 0.999 } });
+    const retries: SyncEvents['retry'][] = [];
+    c.on('retry', (r) => retries.push(r));
+    await c.start();
+    await live(c);
+    const cut = async () => {
+      const n = server.sockets.length;
+      server.closeAll(1006, 'cut');
+      await waitFor(() => server.sockets.length === n + 1 && c.getSnapshot().status === 'live', 'back');
+    };
+    for (let i = 0; i < 4; i++) await cut(); // each connection lives 0 ms: not stable
+    clock += 5_000; // this one stays up long enough
+    await cut();
+    expect(retries).toEqual([
+      { attempt: 1, delayMs: 9 },
+      { attempt: 2, delayMs: 19 },
+      { attempt: 3, delayMs: 39 },
+      { attempt: 4, delayMs: 79 },
+      { attempt: 1, delayMs: 9 },
+    ]);
   });
 
   it('C8 reports offline after failed attempts in a row, keeps edits queued, and sends them when back', async () => {

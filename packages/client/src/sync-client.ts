@@ -73,6 +73,8 @@ export interface SyncEvents extends Record<string, unknown> {
   dropped: { opId: string; op: Op; code: string; message: string };
   status: { status: SyncStatus; closeReason?: CloseReason };
   ack: { opId: string; version: number; duplicate: boolean };
+  /** A reconnect is scheduled (for "reconnecting in 4 s"); attempt counts from 1 since the last stable connection. */
+  retry: { attempt: number; delayMs: number };
 }
 
 export interface PingResult {
@@ -464,6 +466,7 @@ export class SyncClient extends Emitter<SyncEvents> {
       (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false;
     this.setStatus(offline ? 'offline' : this.everLive ? 'reconnecting' : 'connecting');
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    this.emit('retry', { attempt: this.backoff.attempt, delayMs: delay });
   }
 
   private networkBack(): void {
