@@ -218,4 +218,32 @@ describe(`hub sync (${backend})`, () => {
     a.close();
     await phone.next('presence', (p) => !p.sm.connected);
   });
+
+  it('the hub reports to /metrics: sockets by role, catch-ups and snapshots, commit→write times', async () => {
+    const scrape = async () => (await fetch(`${s.url}/metrics`)).text();
+    const value = (body: string, series: string) => {
+      const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    const el = cue();
+    const scriptId = await makeScript(s, show.showId, { elements: [el] });
+    const before = await scrape();
+    const crew = await makeCrew(s, show.showId, { allDepartments: true });
+    const c = await join(scriptId, { token: crew.token });
+    const a = await join(scriptId, { cookie: sm.cookie, lastVersion: 0 });
+    a.op({ kind: 'update', id: el.id, fields: { notes: 'm' } }, 0);
+    await c.next('changes');
+    const after = await scrape();
+    const diff = (series: string) => value(after, series) - value(before, series);
+    expect(diff('cuebe_sockets_open{role="crew"}')).toBe(1);
+    expect(diff('cuebe_sockets_open{role="sm"}')).toBe(1);
+    expect(diff('cuebe_snapshots_served_total')).toBe(1);
+    expect(diff('cuebe_catch_ups_served_total')).toBe(1);
+    expect(diff('cuebe_commit_to_write_seconds_count')).toBe(1);
+    c.close();
+    await c.closed;
+    await expect
+      .poll(async () => value(await scrape(), 'cuebe_sockets_open{role="crew"}'))
+      .toBe(value(before, 'cuebe_sockets_open{role="crew"}'));
+  });
 });

@@ -22,6 +22,7 @@ import {
   type ServerMessage,
 } from '@cuebe/protocol';
 import type { z } from 'zod';
+import { messagesRejected, socketsOpen } from '../metrics';
 import { toAppError } from '../scripts/store';
 import type { SmCredential } from './auth';
 import { conflictForWriter } from './conflicts';
@@ -59,6 +60,8 @@ export class Connection {
   private opChain: Promise<void> = Promise.resolve();
   private opsQueued = 0;
   private lastQuietErrorAt = 0;
+  /** Counted in the open-sockets gauge (from its welcome to its close). */
+  private counted = false;
 
   constructor(
     private readonly hub: Hub,
@@ -89,7 +92,10 @@ export class Connection {
     const at = this.hub.now();
     const verdict = this.bucket.take(Date.now());
     if (verdict === 'abusive') return this.close(CloseCode.RATE_LIMITED, 'too many messages');
-    if (verdict === 'limited') return this.refuseRateLimited(data, isBinary);
+    if (verdict === 'limited') {
+      messagesRejected.inc({ reason: ErrorCode.RATE_LIMITED });
+      return this.refuseRateLimited(data, isBinary);
+    }
     const frame = { data, isBinary, at };
     if (this.state === 'hello') return this.onHello(frame);
     if (this.state === 'auth') {
@@ -119,6 +125,8 @@ export class Connection {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.authTimer = this.expiryTimer = null;
     this.early = [];
+    if (this.counted && this.identity) socketsOpen.dec({ role: this.identity.role });
+    this.counted = false;
     if (this.member && this.room) this.room.leave(this.member);
     this.hub.detach(this);
   }
@@ -175,6 +183,8 @@ export class Connection {
       }));
       if (this.closed) return;
       this.state = 'ready';
+      socketsOpen.inc({ role: identity.role });
+      this.counted = true;
       const early = this.early;
       this.early = [];
       for (const f of early) if (!this.closed) this.dispatch(f);
@@ -285,9 +295,8 @@ export class Connection {
   }
 
   private sendError(code: ErrorCode, message: string, opId?: string): void {
-    const msg: ErrorMessage = { type: 'error', code, message, retryable: RETRYABLE_ERRORS.has(code) };
-    if (opId) msg.opId = opId;
-    this.send(msg);
+    messagesRejected.inc({ reason: code });
+    this.send(errorMessage(code, message, opId));
   }
 
   private refuseRateLimited(data: Buffer, isBinary: boolean): void {
@@ -297,8 +306,14 @@ export class Connection {
     const now = Date.now();
     if (!opId && now - this.lastQuietErrorAt < 1_000) return;
     if (!opId) this.lastQuietErrorAt = now;
-    this.sendError(ErrorCode.RATE_LIMITED, 'too many messages; slow down', opId);
+    this.send(errorMessage(ErrorCode.RATE_LIMITED, 'too many messages; slow down', opId));
   }
+}
+
+function errorMessage(code: ErrorCode, message: string, opId?: string): ErrorMessage {
+  const msg: ErrorMessage = { type: 'error', code, message, retryable: RETRYABLE_ERRORS.has(code) };
+  if (opId) msg.opId = opId;
+  return msg;
 }
 
 type Decoded = { ok: true; value: unknown } | { ok: false; message: string };

@@ -12,7 +12,8 @@ import { authenticate, type SmCredential } from './auth';
 import type { Connection } from './connection';
 import type { AccessReason, FanoutMessage } from './fanout';
 import { Refusal, type Identity } from './identity';
-import { Room } from './room';
+import { catchUpsServed, commitToWrite, redisGapsRefilled, slowConsumersCutOff, snapshotsServed } from '../metrics';
+import { Room, type RoomMetrics } from './room';
 
 export interface HubOptions {
   authTimeoutMs: number;
@@ -61,6 +62,12 @@ export class Hub {
   private readonly unsubscribe: () => void;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closing = false;
+  private readonly roomMetrics: RoomMetrics = {
+    delivered: (entry) => commitToWrite.observe(Math.max(0, this.now() - Date.parse(entry.at)) / 1000),
+    caughtUp: (kind) => (kind === 'snapshot' ? snapshotsServed : catchUpsServed).inc(),
+    refilled: (n) => redisGapsRefilled.inc(n),
+    slowConsumer: () => slowConsumersCutOff.inc(),
+  };
 
   constructor(
     private readonly ctx: HubContext,
@@ -139,6 +146,7 @@ export class Hub {
       presenceDelayMs: this.options.presenceDelayMs,
       onEmpty: (r) => this.dropRoom(r),
       onError: (err, what) => this.ctx.log.warn({ err, scriptId }, `room ${what} failed`),
+      metrics: this.roomMetrics,
     });
     // A room that could not read its version is not kept: the next join tries afresh.
     created.ready.catch(() => this.dropRoom(created));

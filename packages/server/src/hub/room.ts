@@ -34,6 +34,19 @@ export interface RoomOptions {
   onEmpty: (room: Room) => void;
   /** Called on failures the room recovers from (a refill that could not read). */
   onError: (err: unknown, what: string) => void;
+  /** Where the room reports what it did (Prometheus on a server; nothing in unit tests). */
+  metrics?: RoomMetrics;
+}
+
+export interface RoomMetrics {
+  /** A version was written to every live socket of the room. */
+  delivered(entry: LogEntry): void;
+  /** A catch-up was answered (with changes only, or with a snapshot). */
+  caughtUp(kind: 'changes' | 'snapshot'): void;
+  /** Versions read from the database because fan-out skipped them. */
+  refilled(versions: number): void;
+  /** A socket was cut off for not reading. */
+  slowConsumer(): void;
 }
 
 /** A snapshot read for another client may be reused while at most this many versions old. */
@@ -218,6 +231,7 @@ export class Room {
       this.send(m, out);
     }
     if (m.needsPresence) this.markPresence();
+    this.opts.metrics?.caughtUp(snapshot ? 'snapshot' : 'changes');
   }
 
   /** Entries after pos up to delivered, from memory; null when memory does not reach back. */
@@ -285,10 +299,14 @@ export class Room {
       if (upTo === undefined) this.refillAll = false;
       this.stats.gapRefills++;
       this.refillFailures = 0;
+      let filled = 0;
       for (const e of entries) {
         if (this.disposed) return;
-        if (e.version === this.delivered + 1) this.deliver(e, this.pending.get(e.version)?.conflicts);
+        if (e.version !== this.delivered + 1) continue;
+        if (!this.pending.has(e.version)) filled++;
+        this.deliver(e, this.pending.get(e.version)?.conflicts);
       }
+      if (filled > 0) this.opts.metrics?.refilled(filled);
     } catch (err) {
       this.refillFailures++;
       this.opts.onError(err, 'gap refill');
@@ -329,6 +347,7 @@ export class Room {
       }
     }
     if (conflicts && conflicts.length > 0) this.tellOtherEditors(entry, conflicts);
+    this.opts.metrics?.delivered(entry);
   }
 
   private tellOtherEditors(entry: LogEntry, conflicts: ConflictInfo[]): void {
@@ -358,6 +377,7 @@ export class Room {
     if (!m.socket.open) return;
     if (m.socket.bufferedAmount > this.opts.maxBufferedBytes) {
       this.stats.slowConsumers++;
+      this.opts.metrics?.slowConsumer();
       m.socket.close(CloseCode.TRY_AGAIN_LATER, 'too far behind; reconnect to catch up');
       this.leave(m);
       return;
