@@ -165,4 +165,22 @@ describe(`hub access changes (${backend})`, () => {
     await w.next('pong');
     expect(w.ws.readyState).toBe(w.ws.OPEN);
   });
+
+  it('P6 a revocation that lands while the handshake reads the credential still closes the socket', async () => {
+    const scriptId = await script();
+    const c = await crewLink();
+    const hub = hubOf(s.app);
+    const original = hub.authenticate.bind(hub);
+    const spy = vi.spyOn(hub, 'authenticate').mockImplementationOnce(async (...args) => {
+      const identity = await original(...args);
+      // The credential was valid when read; the SM revokes it before the socket is registered.
+      await sm.post(`/api/crew/${c.crewId}/revoke`);
+      return identity;
+    });
+    const w = await Wire.hello(s, scriptId, { token: c.token });
+    open.push(w);
+    expect(await w.closed).toEqual({ code: 1008, reason: 'revoked' });
+    expect(spy).toHaveBeenCalledTimes(2);
+    spy.mockRestore();
+  });
 });

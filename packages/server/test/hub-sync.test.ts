@@ -1,6 +1,7 @@
 /** Sync over real sockets: ops, acks, broadcasts, filtering, catch-up. Rule ids: docs/SPEC.md. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '@cuebe/protocol';
 import { hubOf } from '../src/hub';
 import { backend, startServer, type TestServer } from './harness';
 import { cue, makeCrew, makeScript, makeShow, makeSm, type ShowFixture, type SmFixture } from './hub-fixtures';
@@ -245,5 +246,24 @@ describe(`hub sync (${backend})`, () => {
     await expect
       .poll(async () => value(await scrape(), 'cuebe_sockets_open{role="crew"}'))
       .toBe(value(before, 'cuebe_sockets_open{role="crew"}'));
+  });
+
+  it('S7 messages sent right behind the hello, before the welcome, are kept and handled after it, in order', async () => {
+    const el = cue();
+    const scriptId = await makeScript(s, show.showId, { elements: [el] });
+    const w = track(Wire.connect(s, scriptId, { cookie: sm.cookie }));
+    await w.opened;
+    // One burst: hello, two ops and a ping in the same tick, while the server is still checking the cookie.
+    w.send({ type: 'hello', protocol: PROTOCOL_VERSION, lastVersion: null, deviceId: w.deviceId });
+    const first = w.op({ kind: 'update', id: el.id, fields: { notes: 'one' } }, 0);
+    const second = w.op({ kind: 'update', id: el.id, fields: { notes: 'two' } }, 0);
+    w.send({ type: 'ping', id: 5, t0: 0 });
+    await w.until((m) => m.filter((x) => x.type === 'ack').length === 2, 5_000, '2 acks');
+    expect(w.types().slice(0, 2)).toEqual(['welcome', 'snapshot']);
+    expect(w.all('ack').map((a) => [a.opId, a.version])).toEqual([
+      [first, 1],
+      [second, 2],
+    ]);
+    expect((await w.next('pong')).id).toBe(5);
   });
 });

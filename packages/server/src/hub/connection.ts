@@ -155,13 +155,13 @@ export class Connection {
   private async handshake(hello: Hello): Promise<void> {
     try {
       let identity: Identity;
-      // An access change (revocation…) that lands while we read the credential could miss this
-      // socket, which is not registered yet: read again until none landed in between.
+      // An access change (revocation…) that lands while we read the credential would miss this
+      // socket, which is not registered yet: read again if one that concerns it landed meanwhile.
       for (let attempt = 0; ; attempt++) {
         const epoch = this.hub.accessEpoch;
         identity = await this.hub.authenticate(this.scriptId, hello, this.sm);
         if (this.closed) return;
-        if (epoch === this.hub.accessEpoch) break;
+        if (!this.hub.accessChangedFor(identity, this.scriptId, epoch)) break;
         if (attempt >= 3) throw new Refusal(CloseCode.TRY_AGAIN_LATER, 'access is changing; reconnect');
       }
       this.hub.register(this, identity);

@@ -59,6 +59,8 @@ export class Hub {
   private readonly byUser = new Map<string, Set<Connection>>();
   /** Bumped by every access change; a handshake that saw it move re-reads the credential. */
   accessEpoch = 0;
+  /** The latest access changes, to tell a handshake whether one that landed during it concerns it. */
+  private readonly recentAccess: { epoch: number; msg: AccessMessage }[] = [];
   private readonly unsubscribe: () => void;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closing = false;
@@ -185,6 +187,8 @@ export class Hub {
       return;
     }
     this.accessEpoch++;
+    this.recentAccess.push({ epoch: this.accessEpoch, msg });
+    if (this.recentAccess.length > 1_000) this.recentAccess.shift();
     const { code, reason } = closeFor(msg.reason);
     const candidates = msg.crewId
       ? this.byCrew.get(msg.crewId)
@@ -192,7 +196,20 @@ export class Hub {
         ? this.byUser.get(msg.userId)
         : this.connections;
     if (!candidates) return;
-    for (const conn of [...candidates]) if (affected(conn, msg)) conn.close(code, reason);
+    for (const conn of [...candidates])
+      if (conn.identity && affected(conn.identity, conn.scriptId, msg)) conn.close(code, reason);
+  }
+
+  /**
+   * Did an access change after `sinceEpoch` concern this credential? A handshake asks after
+   * reading it, since the socket was not yet registered to be closed by that change. Unknown
+   * (older than what is kept) counts as yes.
+   */
+  accessChangedFor(identity: Identity, scriptId: string, sinceEpoch: number): boolean {
+    if (sinceEpoch === this.accessEpoch) return false;
+    const oldest = this.recentAccess[0];
+    if (!oldest || oldest.epoch > sinceEpoch + 1) return true;
+    return this.recentAccess.some((a) => a.epoch > sinceEpoch && affected(identity, scriptId, a.msg));
   }
 
   /** Fan-out lost messages (a Redis reconnect): every room reads what it missed. */
@@ -227,6 +244,8 @@ export class Hub {
   }
 }
 
+type AccessMessage = Extract<FanoutMessage, { type: 'access' }>;
+
 function closeFor(reason: AccessReason): { code: number; reason: string } {
   if (reason === 'changed') return { code: CloseCode.RECONNECT, reason: 'access changed; reconnect' };
   if (reason === 'deleted') return { code: CloseCode.NOT_FOUND, reason: 'deleted' };
@@ -238,12 +257,10 @@ function closeFor(reason: AccessReason): { code: number; reason: string } {
  * show-wide change closes crew sockets only (unsharing does not concern the SM), except deletion,
  * which closes everyone's.
  */
-function affected(conn: Connection, msg: Extract<FanoutMessage, { type: 'access' }>): boolean {
-  const id = conn.identity;
-  if (!id) return false;
+function affected(id: Identity, scriptId: string, msg: AccessMessage): boolean {
   if (msg.crewId !== undefined && !(id.role === 'crew' && id.crewId === msg.crewId)) return false;
   if (msg.userId !== undefined && !(id.role === 'sm' && id.userId === msg.userId)) return false;
-  if (msg.scriptId !== undefined && conn.scriptId !== msg.scriptId) return false;
+  if (msg.scriptId !== undefined && scriptId !== msg.scriptId) return false;
   if (msg.showId !== undefined && id.showId !== msg.showId) return false;
   if (msg.crewId === undefined && msg.userId === undefined && msg.reason !== 'deleted' && id.role === 'sm')
     return false;
