@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Department } from '@cuebe/protocol';
 import { hubOf } from '../src/hub';
 import { backend, startServer, type TestServer } from './harness';
-import { api, tokenOf, type SmClient } from './http';
+import { api, element, tokenOf, type SmClient } from './http';
 import { Wire, type Closed } from './hub-wire';
 import { makeCrew } from './hub-fixtures';
 
@@ -182,5 +182,31 @@ describe(`hub access changes (${backend})`, () => {
     expect(await w.closed).toEqual({ code: 1008, reason: 'revoked' });
     expect(spy).toHaveBeenCalledTimes(2);
     spy.mockRestore();
+  });
+
+  it('S11 a crew device that was away when its departments changed comes back to a snapshot of its new view', async () => {
+    const scriptId = await script();
+    const snd = depts.find((d) => d.initials === 'SND')!.id;
+    const sndCue = element({ departmentId: snd, name: 'SND 1' });
+    expect((await sm.post(`/api/scripts/${scriptId}/elements`, sndCue)).status).toBe(201);
+    const c = await crewLink();
+    const w = await live(scriptId, { token: c.token, deviceId: 'phone' });
+    const before = await w.next('snapshot');
+    expect(before.elements.map((e) => e.id)).not.toContain(sndCue.id);
+    w.close();
+    await w.closed;
+    expect((await sm.patch(`/api/crew/${c.crewId}`, { departmentIds: [lx(), snd] })).status).toBe(200);
+    const back = await Wire.hello(s, scriptId, { token: c.token, deviceId: 'phone', lastVersion: before.version });
+    open.push(back);
+    const snap = await back.next('snapshot');
+    expect(snap.elements.map((e) => e.id)).toContain(sndCue.id);
+    // Once refreshed, the device catches up with changes again.
+    back.close();
+    await back.closed;
+    const again = await Wire.hello(s, scriptId, { token: c.token, deviceId: 'phone', lastVersion: snap.version });
+    open.push(again);
+    await again.next('welcome');
+    await again.next('changes');
+    expect(again.all('snapshot')).toEqual([]);
   });
 });

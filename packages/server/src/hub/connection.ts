@@ -172,7 +172,9 @@ export class Connection {
       const room = this.hub.room(this.scriptId);
       this.member = member;
       this.room = room;
-      await room.join(member, hello.lastVersion, (version) => ({
+      // A crew device whose view changed while it was away starts over from a snapshot.
+      const freshView = identity.role === 'crew' && this.hub.needsFreshView(identity.crewId, hello.deviceId);
+      await room.join(member, freshView ? null : hello.lastVersion, (version) => ({
         type: 'welcome',
         protocol: PROTOCOL_VERSION,
         role: identity.role,
@@ -182,6 +184,7 @@ export class Connection {
         serverTime: this.hub.now(),
       }));
       if (this.closed) return;
+      if (identity.role === 'crew') this.hub.markViewFresh(identity.crewId, hello.deviceId);
       this.state = 'ready';
       socketsOpen.inc({ role: identity.role });
       this.counted = true;

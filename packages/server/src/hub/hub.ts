@@ -15,6 +15,8 @@ import { Refusal, type Identity } from './identity';
 import { catchUpsServed, commitToWrite, redisGapsRefilled, slowConsumersCutOff, snapshotsServed } from '../metrics';
 import { Room, type RoomMetrics } from './room';
 
+const VIEW_CHANGES_KEPT = 10_000;
+
 export interface HubOptions {
   authTimeoutMs: number;
   messagesPerSecond: number;
@@ -59,6 +61,13 @@ export class Hub {
   private readonly byUser = new Map<string, Set<Connection>>();
   /** Bumped by every access change; a handshake that saw it move re-reads the credential. */
   accessEpoch = 0;
+  /**
+   * Crew links whose departments changed, and the devices that have since had a fresh snapshot.
+   * A device that was offline when its view changed still holds the old view's elements, so its
+   * next hello gets a snapshot instead of changes (changes would never show it the cues that
+   * became visible). Kept per node, fed by fan-out, so every node knows.
+   */
+  private readonly viewChanges = new Map<string, { at: number; fresh: Set<string> }>();
   /** The latest access changes, to tell a handshake whether one that landed during it concerns it. */
   private readonly recentAccess: { epoch: number; msg: AccessMessage }[] = [];
   private readonly unsubscribe: () => void;
@@ -187,6 +196,7 @@ export class Hub {
       return;
     }
     this.accessEpoch++;
+    if (msg.reason === 'changed' && msg.crewId) this.noteViewChange(msg.crewId);
     this.recentAccess.push({ epoch: this.accessEpoch, msg });
     if (this.recentAccess.length > 1_000) this.recentAccess.shift();
     const { code, reason } = closeFor(msg.reason);
@@ -210,6 +220,25 @@ export class Hub {
     const oldest = this.recentAccess[0];
     if (!oldest || oldest.epoch > sinceEpoch + 1) return true;
     return this.recentAccess.some((a) => a.epoch > sinceEpoch && affected(identity, scriptId, a.msg));
+  }
+
+  private noteViewChange(crewId: string): void {
+    this.viewChanges.delete(crewId);
+    this.viewChanges.set(crewId, { at: Date.now(), fresh: new Set() });
+    // Bounded: the oldest changes go first (a device back after that many changes is rare).
+    if (this.viewChanges.size > VIEW_CHANGES_KEPT) this.viewChanges.delete(this.viewChanges.keys().next().value!);
+  }
+
+  /** Must this crew device start from a snapshot (its view changed since it last had one)? */
+  needsFreshView(crewId: string, deviceId: string): boolean {
+    const change = this.viewChanges.get(crewId);
+    return change !== undefined && !change.fresh.has(deviceId);
+  }
+
+  /** This crew device has been sent a snapshot of its current view. */
+  markViewFresh(crewId: string, deviceId: string): void {
+    const change = this.viewChanges.get(crewId);
+    if (change && change.fresh.size < 100) change.fresh.add(deviceId);
   }
 
   /** Fan-out lost messages (a Redis reconnect): every room reads what it missed. */
