@@ -260,4 +260,24 @@ describe('room (in-memory sockets)', () => {
       expect(laptop.socket.of('presence').at(-1)).toEqual({ type: 'presence', sm: { connected: false, devices: 0 } }),
     );
   });
+
+  it('S12 broadcast of a non-versioned message: built and encoded once per view, skipped where build says so', async () => {
+    const store = new MemoryStore([LX, SND]);
+    const { room } = makeRoom(store);
+    const sms = [member(sm('d1')), member(sm('d2'))];
+    const lx = [member(crew([LX])), member(crew([LX]))];
+    const snd = member(crew([SND]));
+    for (const x of [...sms, ...lx, snd]) await room.join(x.m, 0, welcome(x.m.identity.role));
+    const built: string[] = [];
+    room.broadcast((view) => {
+      built.push(viewKey(view));
+      return viewKey(view) === `crew:${SND}` ? null : { type: 'presence', sm: { connected: true, devices: 9 } };
+    });
+    expect(built.sort()).toEqual(['crew:' + LX, 'crew:' + SND, 'full'].sort());
+    const last = (x: { socket: MemorySocket }) => x.socket.sent.at(-1)!;
+    expect(last(sms[0]!)).toBe(last(sms[1]!));
+    expect(last(lx[0]!)).toBe(last(lx[1]!));
+    expect(JSON.parse(String(last(lx[0]!).data))).toMatchObject({ sm: { devices: 9 } });
+    expect(snd.socket.messages().some((m) => m.type === 'presence' && m.sm.devices === 9)).toBe(false);
+  });
 });

@@ -241,6 +241,11 @@ export class Hub {
     if (change && change.fresh.size < 100) change.fresh.add(deviceId);
   }
 
+  /** A non-versioned message (playback, cue lights) to this node's sockets of a script, once per view. */
+  broadcast(scriptId: string, build: Parameters<Room['broadcast']>[0]): void {
+    this.rooms.get(scriptId)?.broadcast(build);
+  }
+
   /** Fan-out lost messages (a Redis reconnect): every room reads what it missed. */
   refillAll(): void {
     for (const room of this.rooms.values()) room.refillFromStore();

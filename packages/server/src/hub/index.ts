@@ -2,6 +2,16 @@
  * The socket hub on Fastify: /ws/script/:scriptId. A thin adapter — the protocol lives in
  * Connection, delivery in Room. The message listener is attached synchronously in the handler,
  * before anything awaits, so frames that arrive during the handshake are queued, never lost.
+ *
+ * Map of the hub (docs/PROTOCOL.md for the wire, docs/SPEC.md for the rules):
+ *   hub.ts         this node's rooms and connections; fan-out in (entries, access changes); caps
+ *   connection.ts  one socket's protocol: handshake, rate limit, ops (commit → ack → publish)
+ *   room.ts        one script's sockets by view: ordered delivery, gap refill, catch-up, presence,
+ *                  broadcast() for non-versioned messages (playback, cue lights)
+ *   catchup.ts     coalesced catch-up reads;  encode.ts  per-view wire forms;  presence.ts
+ *   auth.ts        SM cookie + Origin, crew token;  identity.ts  who a socket is;  member.ts
+ *   outgoing.ts    HubSocket (what a room needs from a socket) and pre-encoded messages
+ *   ws-socket.ts   HubSocket over ws, with pre-framed sends and the heartbeat
  */
 import type { FastifyInstance } from 'fastify';
 import type WebSocket from 'ws';

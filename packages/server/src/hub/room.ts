@@ -350,6 +350,25 @@ export class Room {
     this.opts.metrics?.delivered(entry);
   }
 
+  /**
+   * A message outside the versioned script (playback state, cue-light calls…) to every welcomed
+   * socket, built and encoded once per view; `build` returns null to skip a view.
+   */
+  broadcast(build: (view: View) => ServerMessage | null): void {
+    for (const g of this.groups.values()) {
+      let out: Outgoing | null | undefined;
+      for (const m of g.members) {
+        if (!m.welcomed) continue;
+        if (out === undefined) {
+          const msg = build(g.view);
+          out = msg && Outgoing.of(msg);
+        }
+        if (out === null) break;
+        this.send(m, out);
+      }
+    }
+  }
+
   private tellOtherEditors(entry: LogEntry, conflicts: ConflictInfo[]): void {
     const full = this.groups.get('full');
     if (!full) return;
