@@ -15,10 +15,12 @@ describe('Histogram', () => {
     expect(s.maxMs).toBe(100);
   });
 
-  it('keeps the exact maximum beyond the last bucket', () => {
+  it('measures seconds-long latencies to the millisecond, and keeps the exact maximum past the last bucket', () => {
     const h = new Histogram();
-    h.add(9_000_000);
-    expect(h.summary().maxMs).toBe(9000);
-    expect(h.summary().p99Ms).toBe(9000);
+    for (let i = 0; i < 99; i++) h.add(9_000_400);
+    h.add(200_000_000);
+    expect(h.summary().p50Ms).toBe(9001);
+    expect(h.summary().maxMs).toBe(200_000);
+    expect(h.quantileUs(1)).toBe(200_000_000);
   });
 });

@@ -1,10 +1,23 @@
 /**
- * A latency histogram with 10 µs buckets up to 5 s (then one overflow bucket, with the exact max
- * kept). Fixed buckets merge across worker processes by adding counts, so the percentiles of the
- * whole run are exact to the bucket width, with no need to ship every sample.
+ * A latency histogram: 10 µs buckets up to 1 s, 1 ms buckets up to 120 s, then one overflow
+ * bucket (the exact max is kept). Fixed buckets merge across worker processes by adding counts,
+ * so the percentiles of the whole run are exact to the bucket width, with no need to ship every
+ * sample; an overloaded run still reports its seconds-long percentiles.
  */
-const BUCKET_US = 10;
-const BUCKETS = 500_000;
+const FINE_US = 10;
+const FINE_BUCKETS = 100_000;
+const COARSE_US = 1000;
+const COARSE_BUCKETS = 119_000;
+const BUCKETS = FINE_BUCKETS + COARSE_BUCKETS;
+
+function bucketOf(us: number): number {
+  if (us < FINE_BUCKETS * FINE_US) return Math.floor(us / FINE_US);
+  return Math.min(FINE_BUCKETS + Math.floor((us - FINE_BUCKETS * FINE_US) / COARSE_US), BUCKETS);
+}
+
+function upperEdge(i: number): number {
+  return i < FINE_BUCKETS ? (i + 1) * FINE_US : FINE_BUCKETS * FINE_US + (i - FINE_BUCKETS + 1) * COARSE_US;
+}
 
 export interface HistogramData {
   /** [bucket index, count] for every non-empty bucket. */
@@ -32,7 +45,7 @@ export class Histogram {
   add(us: number): void {
     // A negative value can only come from clock reads microseconds apart; count it as zero.
     const v = us < 0 ? 0 : us;
-    const i = Math.min(Math.floor(v / BUCKET_US), BUCKETS);
+    const i = bucketOf(v);
     this.counts[i]!++;
     this.count++;
     this.sumUs += v;
@@ -67,7 +80,7 @@ export class Histogram {
     for (let i = 0; i <= BUCKETS; i++) {
       seen += this.counts[i]!;
       // The overflow bucket has no upper edge: its only known bound is the maximum.
-      if (seen >= rank) return i === BUCKETS ? this.maxUs : Math.min((i + 1) * BUCKET_US, this.maxUs);
+      if (seen >= rank) return i === BUCKETS ? this.maxUs : Math.min(upperEdge(i), this.maxUs);
     }
     return this.maxUs;
   }

@@ -7,7 +7,7 @@ export function problems(r: Result): string[] {
   const c = r.check;
   const out: string[] = [];
   if (c.connectFailures) out.push(`${c.connectFailures} crew socket(s) failed to connect`);
-  if (c.lost) out.push(`${c.lost} delivery(ies) lost`);
+  if (c.lost) out.push(`${c.lost} delivery(ies) missing when the drain timed out (lost, or the server still behind)`);
   if (c.duplicates) out.push(`${c.duplicates} duplicate delivery(ies)`);
   if (c.outOfOrder) out.push(`${c.outOfOrder} out-of-order delivery(ies)`);
   if (c.unexpectedCloses)
@@ -43,7 +43,7 @@ export function describe(r: Result): string {
   }
   const c = r.check;
   lines.push(
-    `    whole run: received ${c.received}/${c.expected} · lost ${c.lost} · duplicates ${c.duplicates} · out of order ${c.outOfOrder} · server closes ${c.unexpectedCloses}`,
+    `    whole run: received ${c.received}/${c.expected} · missing ${c.lost} · duplicates ${c.duplicates} · out of order ${c.outOfOrder} · server closes ${c.unexpectedCloses}`,
   );
   for (const p of problems(r)) lines.push(`    PROBLEM: ${p}`);
   for (const w of warnings(r)) lines.push(`    WARNING: ${w}`);

@@ -31,7 +31,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     'idle-n': { type: 'string', default: '2000' },
     workers: { type: 'string' },
-    'devices-per-crew': { type: 'string', default: '1' },
+    'devices-per-crew': { type: 'string', default: '2' },
     'note-bytes': { type: 'string', default: '80' },
     pg: { type: 'boolean', default: false },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
@@ -46,14 +46,14 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`npm run bench -- [options]
-  --scenario standard|100|1000|5000|idle|custom   (comma-separated list allowed; default standard)
+  --scenario standard|100|1000|5000|5000-slow|idle|custom  (comma-separated list allowed; default standard)
   --target both|cuebe|baseline-ws                 (default both)
   --n N --m M                                     crew sockets and scripts (custom scenario)
   --rate R                                        ops per second per script (default 20)
   --duration S --warmup S                         measured window and warm-up (default 10, 3)
   --idle-n N                                      sockets of the idle-memory scenario (default 2000)
   --workers W                                     load-generator processes (default: 1 up to 200 sockets, else 2)
-  --devices-per-crew D                            sockets sharing one crew link (1–5, default 1)
+  --devices-per-crew D                            sockets sharing one crew link, e.g. phone + laptop (1–5, default 2)
   --note-bytes B                                  size of the notes field each op writes (default 80)
   --pg [--pg-url URL]                             Cuebe on PostgreSQL: a fresh database made through URL
   --cpu-prof DIR                                  write a CPU profile of the server over each measured window to DIR
@@ -101,6 +101,9 @@ if (!parsed.success) {
 }
 const o = parsed.data;
 
+// Idle memory first: RSS growth is only meaningful on a server whose heap earlier load has not
+// already grown (freed pages are reused without RSS moving).
+
 /** Other processes' load under which a run starts without waiting (cores). */
 const QUIET_CORES = 0.15;
 
@@ -110,6 +113,8 @@ function scenarios(list: string): Scenario[] {
     '100': () => ({ ...base, name: '100 crew, 1 script', n: 100, m: 1 }),
     '1000': () => ({ ...base, name: '1,000 crew, 1 script', n: 1000, m: 1 }),
     '5000': () => ({ ...base, name: '5,000 crew, 50 scripts', n: 5000, m: 50 }),
+    // The same sockets at a pace one stage manager per script really edits (a change every half second).
+    '5000-slow': () => ({ ...base, rate: 2, name: '5,000 crew, 50 scripts, 2 ops/s each', n: 5000, m: 50 }),
     idle: () => ({
       ...base,
       name: `idle memory, ${o.idleN} crew`,
@@ -122,10 +127,10 @@ function scenarios(list: string): Scenario[] {
       return { ...base, name: `${o.n} crew, ${o.m ?? 1} script(s)`, n: o.n, m: o.m ?? 1 };
     },
   };
-  const names = list === 'standard' ? ['100', '1000', '5000', 'idle'] : list.split(',');
+  const names = list === 'standard' ? ['idle', '100', '1000', '5000', '5000-slow'] : list.split(',');
   return names.map((n) => {
     const f = byName[n.trim()];
-    if (!f) throw new Error(`unknown scenario "${n}" (standard, 100, 1000, 5000, idle, custom)`);
+    if (!f) throw new Error(`unknown scenario "${n}" (standard, 100, 1000, 5000, 5000-slow, idle, custom)`);
     return f();
   });
 }
@@ -141,21 +146,25 @@ async function main(): Promise<number> {
 
   const results: Result[] = [];
   const failures: string[] = [];
+  // Every server starts first and the scenarios alternate between them, so each comparison is
+  // made minutes apart at most, under the same conditions on a machine others may share.
+  const started: Target[] = [];
   for (const t of targets) {
-    let target: Target;
     try {
-      target = await startTarget(t, { pgAdminUrl: values.pg ? values['pg-url'] : undefined });
+      started.push(await startTarget(t, { pgAdminUrl: values.pg ? values['pg-url'] : undefined }));
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       console.error(`${t}: could not start: ${msg}`);
       failures.push(`${t}: could not start: ${msg}`);
-      continue;
     }
-    for (const sc of list) {
+  }
+  for (const sc of list) {
+    for (const target of started) {
       for (let attempt = 0; ; attempt++) {
         console.log(`\n▶ ${target.name} · ${sc.name}${attempt ? ` (again: attempt ${attempt + 1})` : ''}`);
         if (o.quietWait > 0) {
-          const other = await waitForQuiet(QUIET_CORES, o.quietWait * 1000, () => [process.pid, target.server.pid]);
+          const pids = () => [process.pid, ...started.map((t) => t.server.pid)];
+          const other = await waitForQuiet(QUIET_CORES, o.quietWait * 1000, pids);
           if (other >= QUIET_CORES) console.log(`  the machine is busy: other processes use ${other.toFixed(2)} cores`);
         }
         let r: Result;
@@ -181,8 +190,8 @@ async function main(): Promise<number> {
         break;
       }
     }
-    await target.stop();
   }
+  for (const t of started) await t.stop();
 
   console.log(`\n${markdown(results)}\n`);
   if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
