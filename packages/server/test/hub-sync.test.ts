@@ -1,7 +1,8 @@
 /** Sync over real sockets: ops, acks, broadcasts, filtering, catch-up. Rule ids: docs/SPEC.md. */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PROTOCOL_VERSION } from '@cuebe/protocol';
+import { AppError } from '../src/errors';
 import { hubOf } from '../src/hub';
 import { backend, startServer, type TestServer } from './harness';
 import { cue, makeCrew, makeScript, makeShow, makeSm, type ShowFixture, type SmFixture } from './hub-fixtures';
@@ -265,5 +266,22 @@ describe(`hub sync (${backend})`, () => {
       [second, 2],
     ]);
     expect((await w.next('pong')).id).toBe(5);
+  });
+
+  it('S1 a refused op is answered with an error carrying its opId: BAD_OP (drop it), UNAVAILABLE (retry)', async () => {
+    const el = cue();
+    const scriptId = await makeScript(s, show.showId, { elements: [el] });
+    const a = await join(scriptId, { cookie: sm.cookie });
+    const ghost = a.op({ kind: 'update', id: randomUUID(), fields: { notes: 'x' } }, 0);
+    expect(await a.next('error')).toMatchObject({ code: 'BAD_OP', opId: ghost, retryable: false });
+    const spy = vi
+      .spyOn(s.ctx.store, 'commit')
+      .mockRejectedValueOnce(new AppError(503, 'UNAVAILABLE', 'the database is unavailable; try again shortly'));
+    const later = a.op({ kind: 'update', id: el.id, fields: { notes: 'later' } }, 0);
+    expect(await a.next('error')).toMatchObject({ code: 'UNAVAILABLE', opId: later, retryable: true });
+    spy.mockRestore();
+    // Nothing was applied; the retry goes through.
+    a.op({ kind: 'update', id: el.id, fields: { notes: 'later' } }, 0, later);
+    expect(await a.next('ack')).toMatchObject({ opId: later, version: 1, duplicate: false });
   });
 });
