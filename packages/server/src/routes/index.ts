@@ -3,6 +3,8 @@ import type { AppContext } from '../context';
 import { authRoutes } from './auth';
 import { crewRoutes } from './crew';
 import { crewAccessRoutes } from './crew-access';
+import { bookRoutes } from './books';
+import { csvRoutes } from './csv';
 import { departmentRoutes } from './departments';
 import { elementRoutes } from './elements';
 import { historyRoutes } from './history';
@@ -17,6 +19,8 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Pro
   await scriptRoutes(app, ctx);
   await elementRoutes(app, ctx);
   await historyRoutes(app, ctx);
+  await csvRoutes(app, ctx);
+  await bookRoutes(app, ctx);
   await crewRoutes(app, ctx);
   await crewAccessRoutes(app, ctx);
 }

@@ -5,6 +5,7 @@
 import type { Op } from '@cuebe/protocol';
 import type { AppContext } from '../context';
 import type { SessionUser } from '../auth/sessions';
+import type { Conn } from '../db/open';
 import type { ActorRef, CommitResult } from './store';
 
 export function smActor(user: SessionUser): ActorRef {
@@ -17,6 +18,8 @@ export interface CommitRequest {
   opId?: string | null;
   baseVersion?: number | null;
   onlyOnVersion?: number;
+  /** Writes in the same transaction, before the op (see CommitInput.prepare). */
+  prepare?: (tx: Conn) => Promise<void>;
 }
 
 export async function commitAndPublish(ctx: AppContext, user: SessionUser, req: CommitRequest): Promise<CommitResult> {
@@ -27,6 +30,7 @@ export async function commitAndPublish(ctx: AppContext, user: SessionUser, req: 
     op: req.op,
     actor: smActor(user),
     ...(req.onlyOnVersion === undefined ? {} : { onlyOnVersion: req.onlyOnVersion }),
+    ...(req.prepare ? { prepare: req.prepare } : {}),
   });
   // A retried op was broadcast when it first committed.
   if (!result.duplicate)

@@ -61,6 +61,11 @@ export interface CommitInput {
    * otherwise nothing is written and a 409 CONFLICT says to recompute.
    */
   onlyOnVersion?: number;
+  /**
+   * Writes that must land in the same transaction, before the op is applied (an import creates
+   * the departments its rows use). Throwing rolls everything back.
+   */
+  prepare?: (tx: Conn) => Promise<void>;
 }
 
 export interface CommitResult {
@@ -144,6 +149,7 @@ export class ScriptStore {
       if (seen.length > 0) throw new Duplicate(input.opId);
     }
 
+    if (input.prepare) await input.prepare(tx);
     const cached = await this.stateAt(tx, scriptId, version - 1, row);
     const deptRows = await tx
       .select({ id: departments.id })
