@@ -282,7 +282,14 @@ class Draft {
     for (const id of order) {
       const group = this.elements.get(id)!;
       const kids = this.children(id);
-      if (kids.length === 0) continue;
+      if (kids.length === 0) {
+        // No children, no span: an empty group keeps its own offset and has no duration.
+        if (group.durationMs !== null) {
+          this.elements.set(id, { ...group, durationMs: null });
+          this.touched.add(id);
+        }
+        continue;
+      }
       const start = Math.min(...kids.map((k) => k.offsetMs));
       const end = Math.max(...kids.map((k) => k.offsetMs + (k.durationMs ?? 0)));
       if (start !== group.offsetMs || end - start !== group.durationMs) {

@@ -33,20 +33,9 @@ function el(fields: Partial<Element> & Pick<Element, 'name'>): Element {
 
 const stateOf = (...elements: Element[]): ScriptState => ({ info, elements: new Map(elements.map((e) => [e.id, e])) });
 
-/**
- * Elements for comparison. An empty group has no children to derive its timing from, so it
- * keeps whatever timing it last had (applyOp's rule): undoing the creation of its only child
- * cannot and need not give back the timing it had before. Its timing is left out here.
- */
+/** Elements and info, for comparison. */
 function comparable(state: ScriptState): Map<string, unknown> {
-  const parents = new Set([...state.elements.values()].map((e) => e.parentId));
-  return new Map(
-    [...state.elements].map(([id, e]) => {
-      if (e.type !== 'GROUP' || parents.has(id)) return [id, e];
-      const { offsetMs: _o, durationMs: _d, ...rest } = e;
-      return [id, rest];
-    }),
-  );
+  return new Map(state.elements);
 }
 
 /** Apply op, then its inverse: the state must be what it was. Returns the state after op. */
@@ -134,8 +123,7 @@ function opFor(state: ScriptState, i: Intent): SimpleOp | null {
   switch (i.kind) {
     case 'create': {
       const parentId = someGroup();
-      // Groups come from group ops, never empty: see comparable() for why empty groups differ.
-      const type = (['CUE', 'NOTE'] as const)[i.pick % 2]!;
+      const type = (['CUE', 'NOTE', 'GROUP'] as const)[i.pick % 3]!;
       const element = el({
         id: i.id,
         name: i.text,
@@ -172,12 +160,6 @@ function opFor(state: ScriptState, i: Intent): SimpleOp | null {
   }
 }
 
-function emptyGroupInGroup(state: ScriptState): boolean {
-  const parents = new Set([...state.elements.values()].map((e) => e.parentId));
-  for (const e of state.elements.values()) if (e.type === 'GROUP' && e.parentId && !parents.has(e.id)) return true;
-  return false;
-}
-
 describe('inverseOp (property)', () => {
   it('after any sequence of ops, applying op then its inverse gives back the same elements', () => {
     fc.assert(
@@ -202,9 +184,7 @@ describe('inverseOp (property)', () => {
           }
           if (ops.length === 0) continue;
           const op: Op = ops.length === 1 ? ops[0]! : { kind: 'batch', ops };
-          // Known limit (pinned below): an empty group inside a group passes its stale timing on.
-          if (emptyGroupInGroup(state) || emptyGroupInGroup(at)) state = applyOp(state, op).state;
-          else state = roundTrip(state, op);
+          state = roundTrip(state, op);
         }
       }),
       { numRuns: 300 },
@@ -212,17 +192,24 @@ describe('inverseOp (property)', () => {
   });
 });
 
-describe('known limit: empty groups keep their last timing', () => {
-  // A group's timing comes from its children; an empty group has none, so it keeps what it had
-  // and a group that holds it derives from that stale timing. Undoing the creation of the only
-  // child of an empty group nested in another group cannot give the outer group its timing back.
-  // Fixing it means deciding in applyOp what an empty group contributes; this test says when.
-  it.fails('undo of the first child of an empty nested group restores the outer group', () => {
+describe('empty groups', () => {
+  // An empty group has no span (duration null) and keeps its own offset, so nothing stale passes
+  // to a group that holds it, and undoing the first child of an empty nested group restores both.
+  it('undo of the first child of an empty nested group restores the outer group', () => {
     const outer = el({ name: 'outer', type: 'GROUP' });
     const inner = el({ name: 'inner', type: 'GROUP', parentId: outer.id, offsetMs: 0, durationMs: null });
     const cue = el({ name: 'c', offsetMs: 0 });
     let s = applyOp(stateOf(outer, inner, cue), { kind: 'update', id: cue.id, fields: { notes: 'x' } }).state;
     s = applyOp(s, { kind: 'update', id: inner.id, fields: { name: 'inner' } }).state;
     roundTrip(s, { kind: 'create', element: el({ name: 'k', parentId: inner.id, offsetMs: 5000, durationMs: 10 }) });
+  });
+
+  it('a group whose last child leaves has no duration, and keeps its offset', () => {
+    const g = el({ name: 'G', type: 'GROUP' });
+    const k = el({ name: 'k', parentId: g.id, offsetMs: 700, durationMs: 300 });
+    const s = applyOp(stateOf(g, k), { kind: 'update', id: k.id, fields: { notes: 'x' } }).state;
+    expect(s.elements.get(g.id)).toMatchObject({ offsetMs: 700, durationMs: 300 });
+    const r = applyOp(s, { kind: 'move', id: k.id, orderKey: 'b0', parentId: null });
+    expect(r.state.elements.get(g.id)).toMatchObject({ offsetMs: 700, durationMs: null });
   });
 });
