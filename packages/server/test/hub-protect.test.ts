@@ -99,7 +99,7 @@ describe(`hub protection (${backend})`, () => {
   it('P9 heartbeat: a socket that stops answering pings is dropped', async () => {
     const scriptId = await makeScript(s, show.showId);
     const hub = hubOf(s.app);
-    hub.setHeartbeat(100);
+    hub.setHeartbeat(300);
     try {
       const url = `${s.url.replace(/^http/, 'ws')}/ws/script/${scriptId}`;
       const dead = new WebSocket(url, { headers: { cookie: sm.cookie, origin: s.origin }, autoPong: false });
