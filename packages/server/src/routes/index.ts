@@ -10,6 +10,7 @@ import { elementRoutes } from './elements';
 import { historyRoutes } from './history';
 import { scriptRoutes } from './scripts';
 import { showRoutes } from './shows';
+import { versionRoutes } from './versions';
 
 /** Every REST route module registers here. docs/API.md lists them all. */
 export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -21,6 +22,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Pro
   await historyRoutes(app, ctx);
   await csvRoutes(app, ctx);
   await bookRoutes(app, ctx);
+  await versionRoutes(app, ctx);
   await crewRoutes(app, ctx);
   await crewAccessRoutes(app, ctx);
 }
