@@ -351,6 +351,30 @@ describe('connection lifecycle', () => {
     expect(server.state.elements.get(a.id)).toEqual(a);
   });
 
+  it('C8 follows the browser: offline at once when the network goes, reconnects at once when it returns', async () => {
+    const listeners = new Map<string, () => void>();
+    vi.stubGlobal('addEventListener', (e: string, l: () => void) => listeners.set(e, l));
+    vi.stubGlobal('removeEventListener', (e: string) => listeners.delete(e));
+    try {
+      const { server, client } = setup();
+      // A long backoff: only the online event can bring it back within the test.
+      const c = client({ backoff: { baseMs: 60_000, capMs: 60_000 } });
+      await c.start();
+      await live(c);
+      listeners.get('offline')!();
+      expect(c.getSnapshot().status).toBe('offline');
+      c.submit({ kind: 'create', element: cue({ name: 'while offline' }) });
+      listeners.get('online')!();
+      await live(c);
+      await settled(c, server);
+      expect(server.sockets).toHaveLength(2);
+      c.close();
+      expect(listeners.size).toBe(0);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('answers ping with a round trip', async () => {
     const { client } = setup();
     const c = client();

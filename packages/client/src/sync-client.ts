@@ -152,6 +152,8 @@ export class SyncClient extends Emitter<SyncEvents> {
   private fresh = false;
   private resyncAsked = false;
   private stopped = false;
+  /** The browser said the device went offline (until it says online again). */
+  private networkDown = false;
   private started: Promise<void> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
@@ -462,6 +464,7 @@ export class SyncClient extends Emitter<SyncEvents> {
     if (this.stopped || this.reconnectTimer) return;
     const delay = this.backoff.next();
     const offline =
+      this.networkDown ||
       this.backoff.attempt > (this.opts.offlineAfterAttempts ?? 3) ||
       (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false;
     this.setStatus(offline ? 'offline' : this.everLive ? 'reconnecting' : 'connecting');
@@ -470,6 +473,7 @@ export class SyncClient extends Emitter<SyncEvents> {
   }
 
   private networkBack(): void {
+    this.networkDown = false;
     if (this.stopped || this.ws) return;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
@@ -479,6 +483,7 @@ export class SyncClient extends Emitter<SyncEvents> {
 
   private networkLost(): void {
     if (this.stopped) return;
+    this.networkDown = true;
     this.setStatus('offline');
     // The socket may linger for a long time before the browser notices; end it now.
     this.dropConnection(1006, 'the device went offline');

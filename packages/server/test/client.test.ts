@@ -153,6 +153,22 @@ describe(`sync client against the hub (${backend})`, () => {
     expect((await loggedOpIds(s, scriptId)).filter((id) => id !== null && made.includes(id))).toEqual(made);
   }, 30_000);
 
+  it('S13 presence: the SM client sees who watches, the crew client sees the SM', async () => {
+    const scriptId = await newScript(st);
+    const sm = open(() => s, scriptId, { cookie: st.sm.cookie });
+    await live(sm);
+    const crew = open(() => s, scriptId, st.crew.SND);
+    await live(crew);
+    await waitFor(
+      () => sm.client.getSnapshot().presence?.crew?.some((c) => c.name === 'Kim SND' && c.devices === 1) === true,
+      'crew in the SM presence',
+    );
+    await waitFor(() => crew.client.getSnapshot().presence?.sm.connected === true, 'SM in the crew presence');
+    expect(crew.client.getSnapshot().presence?.crew).toBeUndefined();
+    crew.client.close();
+    await waitFor(() => sm.client.getSnapshot().presence?.crew?.length === 0, 'crew gone');
+  });
+
   it('S14 ping answers with a round trip on the real server', async () => {
     const scriptId = await newScript(st);
     const sm = open(() => s, scriptId, { cookie: st.sm.cookie });
