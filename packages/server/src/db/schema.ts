@@ -253,3 +253,25 @@ export interface ShowEventData {
   showMs?: number;
   [key: string]: unknown;
 }
+
+/**
+ * A show's production team (issue 9): accounts the owner invited, as editor (a deputy or
+ * assistant SM: edits scripts and calls the show) or viewer (reads everything, edits nothing).
+ * The owner is not a row here; shows.owner_id stays the one source of ownership.
+ */
+export const showMembers = pgTable(
+  'show_members',
+  {
+    showId: uuid('show_id')
+      .notNull()
+      .references(() => shows.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').$type<'editor' | 'viewer'>().notNull(),
+    /** Who invited them (null when that account is gone). */
+    invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: created(),
+  },
+  (t) => [primaryKey({ columns: [t.showId, t.userId] }), index('show_members_user_idx').on(t.userId)],
+);
