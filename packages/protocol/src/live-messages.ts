@@ -1,8 +1,6 @@
 /**
- * Socket messages of live show mode. They are not yet members of ClientMessage/ServerMessage
- * (messages.ts): joining those unions changes the pinned schema hash, so it happens together
- * with the hub integration and a PROTOCOL_VERSION bump. Clock sync reuses ping/pong from
- * messages.ts. docs/LIVE.md describes the flow.
+ * Socket messages of live show mode, members of ClientMessage/ServerMessage (messages.ts) since
+ * protocol 2. Clock sync reuses ping/pong from messages.ts. docs/LIVE.md describes the flow.
  */
 import { z } from 'zod';
 import { ErrorCode } from './codes';

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { Department, Element, Id, IsoDateTime, ScriptInfo } from './domain';
 import { ErrorCode } from './codes';
 import { Op } from './ops';
+import { Actor } from './actor';
+import { CommandAck, CommandError, CommandMessage, PlaybackMessage, SyncQualityMessage } from './live-messages';
 
 const Version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -46,7 +48,14 @@ export const Ping = z.strictObject({
 });
 export type Ping = z.infer<typeof Ping>;
 
-export const ClientMessage = z.discriminatedUnion('type', [Hello, OpMessage, Resync, Ping]);
+export const ClientMessage = z.discriminatedUnion('type', [
+  Hello,
+  OpMessage,
+  Resync,
+  Ping,
+  CommandMessage,
+  SyncQualityMessage,
+]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 // ---- server → client -------------------------------------------------------------------------
@@ -54,11 +63,8 @@ export type ClientMessage = z.infer<typeof ClientMessage>;
 export const Role = z.enum(['sm', 'crew']);
 export type Role = z.infer<typeof Role>;
 
-export const Actor = z.strictObject({
-  kind: z.enum(['sm', 'crew', 'system']),
-  name: z.string(),
-});
-export type Actor = z.infer<typeof Actor>;
+// Actor lives in its own module: playback.ts needs it, and messages.ts needs playback's messages.
+export { Actor } from './actor';
 
 export const PatchSchema = z.strictObject({
   upserts: z.array(Element),
@@ -150,6 +156,22 @@ export const PresenceCrew = z.strictObject({
   allDepartments: z.boolean(),
   departmentIds: z.array(Id),
   devices: z.number().int().min(0),
+  /**
+   * Clock-sync health of this crew member's devices (from their syncQuality reports), for the
+   * SM's board; absent until a device has reported.
+   */
+  sync: z
+    .strictObject({
+      /** Worst error bound among the devices, ms; null when one has not synced yet. */
+      worstErrorMs: z.number().finite().min(0).nullable(),
+      /** Age of the oldest last sync among the devices, ms; null when one has not synced yet. */
+      oldestSyncAgeMs: z.number().finite().min(0).nullable(),
+      /** Devices whose page is hidden. */
+      hidden: z.number().int().min(0),
+      /** Devices that have reported. */
+      reported: z.number().int().min(0),
+    })
+    .optional(),
 });
 export type PresenceCrew = z.infer<typeof PresenceCrew>;
 
@@ -189,6 +211,9 @@ export const ServerMessage = z.discriminatedUnion('type', [
   Presence,
   ErrorMessage,
   Pong,
+  PlaybackMessage,
+  CommandAck,
+  CommandError,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

@@ -30,7 +30,7 @@
  */
 import { z } from 'zod';
 import { Id, type Element } from './domain';
-import { Actor } from './messages';
+import { Actor } from './actor';
 import { timeOrder } from './tree';
 import { isVisible, type View } from './view';
 

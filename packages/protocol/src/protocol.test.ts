@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ClientMessage, ServerMessage } from './messages';
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './version';
 
-const PINNED = { version: 1, hash: 'b82a1d826f3269b8' };
+const PINNED = { version: 2, hash: 'ed968295e3b812b4' };
 
 function schemaHash(): string {
   const schemas = { client: z.toJSONSchema(ClientMessage), server: z.toJSONSchema(ServerMessage) };

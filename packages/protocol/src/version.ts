@@ -4,7 +4,9 @@
  *
  * History:
  *   1 — first version: hello/welcome, ops with versioned log, catch-up, presence, ping/pong.
+ *   2 — live show mode: command/syncQuality (client), playback/commandAck/commandError
+ *       (server); presence crew entries may carry their devices' clock-sync health.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** Oldest client protocol the server still accepts. */
-export const MIN_PROTOCOL_VERSION = 1;
+export const MIN_PROTOCOL_VERSION = 2;
