@@ -81,6 +81,14 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
   await app.register(cookie);
   await app.register(websocket, {
     options: { maxPayload: LIMITS.maxMessageBytes, perMessageDeflate: false, clientTracking: false },
+    // A client's protocol error (a frame over maxPayload, invalid UTF-8, a bad opcode): ws has
+    // already begun the close with the documented code (1009, 1007, 1002). The plugin's default
+    // handler logged it as a server error with a stack and terminated the socket, racing that
+    // close frame, so the client often saw 1006 instead. Log it as the client's doing and let
+    // ws finish the close.
+    errorHandler: (err, _socket, req) => {
+      req.log.info({ code: (err as { code?: unknown }).code }, `socket error: ${err.message}`);
+    },
   });
 
   const origins = allowedOrigins(config);
