@@ -2,7 +2,7 @@
  * The HTTP server: Fastify with the REST API, the socket hub, health endpoints and the web app,
  * all on one port.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
@@ -42,7 +42,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
   const { config, database } = opts;
+  // HTTPS with the given certificate (TLS_CERT/TLS_KEY): phones need a secure context for some
+  // features (service worker, wake lock). Node then serves https and wss on the same port.
+  const https = config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : null;
   const app = Fastify({
+    ...(https ? { https } : {}),
     logger: {
       level: config.logLevel,
       ...(opts.logStream ? { stream: opts.logStream } : {}),

@@ -32,6 +32,9 @@ const Env = z.object({
   NODE_ID: z.string().max(64).optional(),
   /** Directory of the built web app. Default: packages/web/dist. */
   WEB_DIST: z.string().optional(),
+  /** HTTPS: PEM certificate (chain) and private key files. Both or neither. */
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -43,6 +46,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if ((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined))
+    throw new Error('Invalid configuration:\n  TLS_CERT and TLS_KEY: set both (HTTPS) or neither (HTTP)');
+  const tls = e.TLS_CERT && e.TLS_KEY ? { certFile: e.TLS_CERT, keyFile: e.TLS_KEY } : null;
   return {
     port: e.PORT,
     host: e.HOST,
@@ -57,8 +63,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionDays: e.SESSION_DAYS,
     seedDemo: e.SEED_DEMO,
     logLevel: e.LOG_LEVEL,
-    cookieSecure: e.COOKIE_SECURE ?? e.PUBLIC_URL?.startsWith('https:') ?? false,
+    cookieSecure: e.COOKIE_SECURE ?? (tls !== null || (e.PUBLIC_URL?.startsWith('https:') ?? false)),
     nodeId: e.NODE_ID,
     webDist: e.WEB_DIST,
+    tls,
   };
 }

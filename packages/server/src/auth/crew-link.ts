@@ -5,6 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { CrewAssignment } from '@cuebe/protocol';
 import type { AppContext } from '../context';
+import { crewLinkBase } from '../http/public-url';
 import { iso } from '../scripts/rows';
 import type { CrewRow } from './crew';
 import { crewLinkToken, sha256 } from './tokens';
@@ -22,9 +23,9 @@ export function tokenHashFor(ctx: AppContext, crewId: string, generation: number
   return sha256(crewLinkToken(ctx.secret, crewId, generation));
 }
 
-/** PUBLIC_URL, or the origin this request was addressed to (so a LAN address works as typed). */
+/** PUBLIC_URL, or the origin this request was addressed to, with localhost made the LAN address. */
 export function linkBase(ctx: AppContext, req: FastifyRequest): string {
-  return ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
+  return crewLinkBase(ctx.config, `${req.protocol}://${req.host}`);
 }
 
 export function crewLink(ctx: AppContext, base: string, row: CrewRow): string {
