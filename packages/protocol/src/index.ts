@@ -12,3 +12,4 @@ export * from './rest';
 export * from './playback';
 export * from './live-messages';
 export * from './clock';
+export * from './notify';
