@@ -45,6 +45,17 @@ const projects = [
     },
   },
   {
+    // The fast chaos scenarios: real node processes on a fresh PostgreSQL database each
+    // (CUEBE_TEST_PG_URL); the long runs are `npm run chaos`.
+    test: {
+      name: 'chaos',
+      include: ['chaos/test/**/*.test.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      fileParallelism: false,
+    },
+  },
+  {
     test: {
       name: 'e2e',
       include: ['e2e/**/*.test.ts'],

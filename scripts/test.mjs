@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const projects = ['unit', 'server'];
-if (process.env.CUEBE_TEST_PG_URL) projects.push('pg');
+if (process.env.CUEBE_TEST_PG_URL) projects.push('pg', 'chaos');
 if (process.env.CUEBE_TEST_PG_URL && process.env.CUEBE_TEST_REDIS) projects.push('redis');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (existsSync(chromium)) {

@@ -120,7 +120,7 @@ export function divergence(db: DbState, c: { snap: { elements: ReadonlyMap<strin
 }
 
 /** Delivery as each client saw it: duplicates, reorderings and holes in what it was sent. */
-export function deliveries(c: ChaosClient): { duplicated: number; reordered: number } {
+export function deliveries(c: { rec: { versions: number[] } }): { duplicated: number; reordered: number } {
   const seen = new Set<number>();
   let duplicated = 0;
   let reordered = 0;

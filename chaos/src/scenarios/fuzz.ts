@@ -258,7 +258,7 @@ async function handshakeChecks(
       name: '2,000 Sec-WebSocket-Extensions headers',
       req: upgradeRequest(
         path,
-        many.map(([, v], i) => [`Sec-WebSocket-Extensions`, `${v}${i}`]),
+        many.map(([, v], i): [string, string] => ['Sec-WebSocket-Extensions', `${v}${i}`]),
       ),
       ok: (s) => s === null || s === 431 || s === 400,
     },
