@@ -14,6 +14,7 @@ import { passed, type ScenarioResult } from './result';
 import { crashScenario } from './scenarios/crash';
 import { dbOutageScenario } from './scenarios/db-outage';
 import { expiryScenario } from './scenarios/expiry';
+import { redisOutageScenario } from './scenarios/redis-outage';
 import { fuzzScenario } from './scenarios/fuzz';
 import { securityScenario } from './scenarios/security';
 
@@ -32,6 +33,7 @@ const log = (line: string) => console.log(`  · ${line}`);
 const scenarios: { name: string; limitMs: number; run: () => Promise<ScenarioResult> }[] = [
   { name: 'crash', limitMs: 12 * 60_000, run: () => crashScenario({ iterations: Number(values.crash), seed, log }) },
   { name: 'db-outage', limitMs: 90_000, run: () => dbOutageScenario({ outageMs: 10_000 }) },
+  { name: 'redis-outage', limitMs: 120_000, run: () => redisOutageScenario({ outageMs: 5_000 }) },
   { name: 'expiry', limitMs: 60_000, run: () => expiryScenario() },
   { name: 'fuzz', limitMs: 10 * 60_000, run: () => fuzzScenario({ frames: Number(values.fuzz), seed, log }) },
   { name: 'security', limitMs: 60_000, run: () => securityScenario() },
