@@ -13,3 +13,4 @@ export * from './playback';
 export * from './live-messages';
 export * from './clock';
 export * from './notify';
+export * from './team';

@@ -1,15 +1,16 @@
 /**
  * The socket handshake's credential check (DESIGN §4). SMs: the session cookie of the upgrade
  * request, honoured only when its Origin is allowed (a foreign page must not ride the cookie),
- * and only on scripts of shows they own. Crew: the token from the hello, on shared scripts of
- * their show. Every refusal carries the close code and reason the client acts on.
+ * and only on scripts of shows they own or are on the team of. Crew: the token from the hello, on
+ * shared scripts of their show. Every refusal carries the close code and reason the client acts on.
  */
 import { eq } from 'drizzle-orm';
 import { CloseCode, Id, PolicyReason, type Hello } from '@cuebe/protocol';
 import { crewForToken } from '../auth/crew';
 import { userForSession } from '../auth/sessions';
 import type { Conn } from '../db/open';
-import { scripts, shows } from '../db/schema';
+import { scripts } from '../db/schema';
+import { roleOnShow } from '../auth/roles';
 import { AppError } from '../errors';
 import { Refusal, type Identity } from './identity';
 
@@ -35,14 +36,19 @@ async function authenticateSm(db: Conn, scriptId: string, sm: SmCredential): Pro
     );
   const user = await userForSession(db, sm.sessionToken);
   if (!user) throw new Refusal(CloseCode.FORBIDDEN, 'session expired or signed out; sign in again');
-  const [row] = await db
-    .select({ showId: scripts.showId, ownerId: shows.ownerId })
-    .from(scripts)
-    .innerJoin(shows, eq(shows.id, scripts.showId))
-    .where(eq(scripts.id, scriptId));
+  const [row] = await db.select({ showId: scripts.showId }).from(scripts).where(eq(scripts.id, scriptId));
   if (!row) throw new Refusal(CloseCode.NOT_FOUND, 'script not found');
-  if (row.ownerId !== user.id) throw new Refusal(CloseCode.FORBIDDEN, 'not your show');
-  return { role: 'sm', userId: user.id, name: user.displayName, showId: row.showId, sessionId: user.sessionId };
+  // The owner and the show's team (editors, viewers) open it; a viewer's ops are refused later.
+  const showRole = await roleOnShow(db, user.id, row.showId);
+  if (!showRole) throw new Refusal(CloseCode.FORBIDDEN, 'not on this show’s team');
+  return {
+    role: 'sm',
+    userId: user.id,
+    name: user.displayName,
+    showId: row.showId,
+    sessionId: user.sessionId,
+    showRole,
+  };
 }
 
 async function authenticateCrew(db: Conn, scriptId: string, token: string): Promise<Identity> {

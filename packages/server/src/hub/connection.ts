@@ -47,6 +47,9 @@ const MAX_EARLY_FRAMES = 100;
 /** Ops waiting for their turn on one connection. */
 const MAX_QUEUED_OPS = 200;
 
+/** A viewer on the show's team reads only (docs/SPEC.md P12). */
+const VIEWER_READ_ONLY = 'you are a viewer on this show: you can read the script but not change it';
+
 export class Connection {
   readonly id = randomUUID();
   private state: State = 'hello';
@@ -255,6 +258,7 @@ export class Connection {
   private enqueueOp(msg: OpMessage): void {
     if (this.identity?.role !== 'sm')
       return this.sendError(ErrorCode.FORBIDDEN, 'crew links are read-only: only the stage manager can edit', msg.opId);
+    if (this.identity.showRole === 'viewer') return this.sendError(ErrorCode.FORBIDDEN, VIEWER_READ_ONLY, msg.opId);
     if (this.opsQueued >= MAX_QUEUED_OPS)
       return this.sendError(ErrorCode.RATE_LIMITED, 'too many ops waiting; slow down', msg.opId);
     this.opsQueued++;

@@ -1,3 +1,5 @@
+import type { ShowRole } from '@cuebe/protocol';
+
 /** Who is on the other end of a socket, once the handshake has checked them. */
 export interface SmIdentity {
   readonly role: 'sm';
@@ -6,6 +8,8 @@ export interface SmIdentity {
   readonly showId: string;
   /** sha256 id of the session the socket was opened with. */
   readonly sessionId: string;
+  /** Their role on the script's show (docs/SPEC.md P11): a viewer's ops are refused. Absent: owner. */
+  readonly showRole?: ShowRole;
 }
 
 export interface CrewIdentity {

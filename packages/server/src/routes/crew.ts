@@ -14,7 +14,8 @@ import { badRequest, conflict } from '../errors';
 import type { AccessReason } from '../hub/fanout';
 import { IdParam, parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
-import { ownedCrew, ownedShow } from '../auth/owner';
+import { ownedCrew } from '../auth/owner';
+import { showFor } from '../auth/roles';
 import { crewLink, crewStatus, linkBase, toCrewWithLink, tokenHashFor } from '../auth/crew-link';
 
 const DAY_MS = 86_400_000;
@@ -47,7 +48,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
     noStore(reply);
     const user = await requireUser(ctx, req);
     const { showId } = parse(IdParam('showId'), req.params);
-    await ownedShow(db, user.id, showId);
+    await showFor(db, user.id, showId, 'own');
     const rows = await db.select().from(crew).where(eq(crew.showId, showId)).orderBy(asc(crew.createdAt));
     const base = linkBase(ctx, req);
     return { crew: rows.map((r) => toCrewWithLink(ctx, base, r)) };
@@ -58,7 +59,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const user = await requireUser(ctx, req);
     const { showId } = parse(IdParam('showId'), req.params);
     const body = parse(CrewCreateBody, req.body);
-    await ownedShow(db, user.id, showId);
+    await showFor(db, user.id, showId, 'own');
     const departmentIds = await checkDepartments(db, showId, body.allDepartments, body.departmentIds);
     const id = randomUUID();
     const [row] = await db

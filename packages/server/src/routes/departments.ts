@@ -9,7 +9,7 @@ import { crew, departments, elements, scripts } from '../db/schema';
 import { conflict } from '../errors';
 import { IdParam, parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
-import { ownedDepartment, ownedShow } from '../auth/owner';
+import { departmentFor, showFor } from '../auth/roles';
 import { toDepartment } from '../scripts/rows';
 
 async function checkInitialsFree(db: Conn, showId: string, initials: string, except?: string): Promise<void> {
@@ -32,7 +32,7 @@ export async function departmentRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get('/api/shows/:showId/departments', async (req) => {
     const user = await requireUser(ctx, req);
     const { showId } = parse(IdParam('showId'), req.params);
-    await ownedShow(db, user.id, showId);
+    await showFor(db, user.id, showId, 'read');
     const rows = await db
       .select()
       .from(departments)
@@ -45,7 +45,7 @@ export async function departmentRoutes(app: FastifyInstance, ctx: AppContext): P
     const user = await requireUser(ctx, req);
     const { showId } = parse(IdParam('showId'), req.params);
     const body = parse(DepartmentCreateBody, req.body);
-    await ownedShow(db, user.id, showId);
+    await showFor(db, user.id, showId, 'edit');
     await checkInitialsFree(db, showId, body.initials);
     const [row] = await db
       .insert(departments)
@@ -58,7 +58,7 @@ export async function departmentRoutes(app: FastifyInstance, ctx: AppContext): P
     const user = await requireUser(ctx, req);
     const { departmentId } = parse(IdParam('departmentId'), req.params);
     const body = parse(DepartmentUpdateBody, req.body);
-    const dept = await ownedDepartment(db, user.id, departmentId);
+    const { department: dept } = await departmentFor(db, user.id, departmentId, 'edit');
     if (body.initials !== undefined) await checkInitialsFree(db, dept.showId, body.initials, dept.id);
     if (Object.keys(body).length === 0) return { department: toDepartment(dept) };
     const [row] = await db.update(departments).set(body).where(eq(departments.id, departmentId)).returning();
@@ -68,7 +68,7 @@ export async function departmentRoutes(app: FastifyInstance, ctx: AppContext): P
   app.delete('/api/departments/:departmentId', async (req, reply) => {
     const user = await requireUser(ctx, req);
     const { departmentId } = parse(IdParam('departmentId'), req.params);
-    const dept = await ownedDepartment(db, user.id, departmentId);
+    const { department: dept } = await departmentFor(db, user.id, departmentId, 'edit');
     const showScripts = db.select({ id: scripts.id }).from(scripts).where(eq(scripts.showId, dept.showId));
     const [used] = await db
       .select({ n: sql<number>`count(*)::int` })

@@ -8,7 +8,7 @@ import { elements } from '../db/schema';
 import { notFound } from '../errors';
 import { parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
-import { ownedScript } from '../auth/owner';
+import { scriptFor } from '../auth/roles';
 import { commitAndPublish } from '../scripts/publish';
 import { toElement } from '../scripts/rows';
 
@@ -36,7 +36,7 @@ export async function elementRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const user = await requireUser(ctx, req);
     const { scriptId } = parse(ElementParams.pick({ scriptId: true }), req.params);
     const element = parse(ElementCreateBody, req.body);
-    await ownedScript(db, user.id, scriptId);
+    await scriptFor(db, user.id, scriptId, 'edit');
     const { entry } = await commitAndPublish(ctx, user, { scriptId, op: { kind: 'create', element } });
     const created = await elementAfter(scriptId, element.id, entry.patch.upserts);
     return reply.status(201).send({ element: created, version: entry.version });
@@ -46,7 +46,7 @@ export async function elementRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const user = await requireUser(ctx, req);
     const { scriptId, elementId } = parse(ElementParams, req.params);
     const fields = parse(ElementPatch, req.body);
-    await ownedScript(db, user.id, scriptId);
+    await scriptFor(db, user.id, scriptId, 'edit');
     const { entry } = await commitAndPublish(ctx, user, { scriptId, op: { kind: 'update', id: elementId, fields } });
     return { element: await elementAfter(scriptId, elementId, entry.patch.upserts), version: entry.version };
   });
@@ -54,7 +54,7 @@ export async function elementRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.delete('/api/scripts/:scriptId/elements/:elementId', async (req) => {
     const user = await requireUser(ctx, req);
     const { scriptId, elementId } = parse(ElementParams, req.params);
-    await ownedScript(db, user.id, scriptId);
+    await scriptFor(db, user.id, scriptId, 'edit');
     const { entry } = await commitAndPublish(ctx, user, { scriptId, op: { kind: 'delete', id: elementId } });
     return { version: entry.version };
   });

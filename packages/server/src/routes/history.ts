@@ -7,7 +7,7 @@ import { elements, ops, scripts } from '../db/schema';
 import { AppError, notFound } from '../errors';
 import { IdParam, parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
-import { ownedScript } from '../auth/owner';
+import { scriptFor } from '../auth/roles';
 import { commitAndPublish } from '../scripts/publish';
 import { restoreOp, stateBefore } from '../scripts/restore';
 import { toElement, toScriptInfo } from '../scripts/rows';
@@ -30,7 +30,7 @@ export async function historyRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const user = await requireUser(ctx, req);
     const { scriptId } = parse(IdParam('scriptId'), req.params);
     const query = parse(HistoryQuery, req.query);
-    await ownedScript(db, user.id, scriptId);
+    await scriptFor(db, user.id, scriptId, 'read');
     const rows = await db
       .select()
       .from(ops)
@@ -52,7 +52,7 @@ export async function historyRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const user = await requireUser(ctx, req);
     const { scriptId } = parse(IdParam('scriptId'), req.params);
     const { version } = parse(RestoreBody, req.body);
-    await ownedScript(db, user.id, scriptId);
+    await scriptFor(db, user.id, scriptId, 'edit');
     // The op is computed from the whole current state, so it must land on exactly that state:
     // when another change commits in between, read again and recompute.
     for (let attempt = 1; ; attempt++) {

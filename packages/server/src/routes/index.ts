@@ -11,6 +11,7 @@ import { historyRoutes } from './history';
 import { preferenceRoutes } from './preferences';
 import { scriptRoutes } from './scripts';
 import { showRoutes } from './shows';
+import { teamRoutes } from './team';
 import { versionRoutes } from './versions';
 
 /** Every REST route module registers here. docs/API.md lists them all. */
@@ -18,6 +19,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Pro
   await authRoutes(app, ctx);
   await preferenceRoutes(app, ctx);
   await showRoutes(app, ctx);
+  await teamRoutes(app, ctx);
   await departmentRoutes(app, ctx);
   await scriptRoutes(app, ctx);
   await elementRoutes(app, ctx);

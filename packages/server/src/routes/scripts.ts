@@ -14,7 +14,7 @@ import { departments, elements, scripts } from '../db/schema';
 import { notFound } from '../errors';
 import { IdParam, parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
-import { ownedScript, ownedShow } from '../auth/owner';
+import { scriptFor, showFor } from '../auth/roles';
 import { createScript, duplicateScript } from '../scripts/create';
 import { commitAndPublish } from '../scripts/publish';
 import { toDepartment, toElement, toScript, toScriptInfo } from '../scripts/rows';
@@ -36,7 +36,7 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.get('/api/shows/:showId/scripts', async (req) => {
     const user = await requireUser(ctx, req);
     const { showId } = parse(IdParam('showId'), req.params);
-    await ownedShow(db, user.id, showId);
+    await showFor(db, user.id, showId, 'read');
     const rows = await db.select().from(scripts).where(eq(scripts.showId, showId)).orderBy(desc(scripts.createdAt));
     return { scripts: rows.map(toScript) };
   });
@@ -45,7 +45,7 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const user = await requireUser(ctx, req);
     const { showId } = parse(IdParam('showId'), req.params);
     const body = parse(ScriptCreateBody, req.body);
-    await ownedShow(db, user.id, showId);
+    await showFor(db, user.id, showId, 'edit');
     const made = await createScript(db, { showId, ...body });
     return reply.status(201).send({ script: toScript(made.script), elements: made.elements });
   });
@@ -53,7 +53,7 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.get('/api/scripts/:scriptId', async (req) => {
     const user = await requireUser(ctx, req);
     const { scriptId } = parse(ScriptParam, req.params);
-    await ownedScript(db, user.id, scriptId);
+    await scriptFor(db, user.id, scriptId, 'read');
     return readScript(ctx, scriptId);
   });
 
@@ -61,7 +61,7 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const user = await requireUser(ctx, req);
     const { scriptId } = parse(ScriptParam, req.params);
     const body = parse(ScriptUpdateBody, req.body);
-    const row = await ownedScript(db, user.id, scriptId);
+    const { script: row } = await scriptFor(db, user.id, scriptId, 'edit');
     // Info fields are part of the script's versioned state: commit them as an op so open
     // sockets see them. Only fields that actually change, so a no-op makes no version.
     const current = toScriptInfo(row);
@@ -88,7 +88,8 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.delete('/api/scripts/:scriptId', async (req, reply) => {
     const user = await requireUser(ctx, req);
     const { scriptId } = parse(ScriptParam, req.params);
-    await ownedScript(db, user.id, scriptId);
+    // Deleting cannot be undone: the owner's call alone (docs/DECISIONS.md 9).
+    await scriptFor(db, user.id, scriptId, 'own');
     await db.delete(scripts).where(eq(scripts.id, scriptId));
     ctx.store.invalidate(scriptId);
     await ctx.fanout.publish({ type: 'access', origin: ctx.fanout.nodeId, reason: 'deleted', scriptId });
@@ -99,7 +100,7 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const user = await requireUser(ctx, req);
     const { scriptId } = parse(ScriptParam, req.params);
     const body = parse(ScriptDuplicateBody, req.body);
-    const source = await ownedScript(db, user.id, scriptId);
+    const { script: source } = await scriptFor(db, user.id, scriptId, 'edit');
     const name = body.name ?? `${source.name} (copy)`.slice(0, 200);
     const made = await duplicateScript(db, source, name);
     return reply.status(201).send({ script: toScript(made.script) });
@@ -109,7 +110,7 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const user = await requireUser(ctx, req);
     const { scriptId } = parse(ScriptParam, req.params);
     const body = parse(OpBody, req.body);
-    await ownedScript(db, user.id, scriptId);
+    await scriptFor(db, user.id, scriptId, 'edit');
     const result = await commitAndPublish(ctx, user, { scriptId, ...body });
     return { version: result.entry.version, prev: result.entry.prev, duplicate: result.duplicate };
   });

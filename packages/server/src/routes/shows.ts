@@ -1,12 +1,15 @@
-/** Shows: an owner's productions. Another owner's show is "not found", never "forbidden". */
-import { asc, desc, eq } from 'drizzle-orm';
+/**
+ * Shows: an owner's productions and those whose team the account is on. A show the account has
+ * no role on is "not found", never "forbidden".
+ */
+import { and, asc, desc, eq, or } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { ShowCreateBody, ShowUpdateBody } from '@cuebe/protocol';
 import type { AppContext } from '../context';
-import { crew, departments, scripts, shows } from '../db/schema';
+import { crew, departments, scripts, showMembers, shows } from '../db/schema';
 import { IdParam, parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
-import { ownedShow } from '../auth/owner';
+import { showFor } from '../auth/roles';
 import { linkBase, toCrewWithLink } from '../auth/crew-link';
 import { toDepartment, toScript } from '../scripts/rows';
 import { createShow } from '../shows/create';
@@ -19,12 +22,19 @@ export async function showRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.get('/api/shows', async (req) => {
     const user = await requireUser(ctx, req);
+    // Shows they own and shows whose team they are on, each with their role there.
     const rows = await db
-      .select()
+      .select({ show: shows, memberRole: showMembers.role })
       .from(shows)
-      .where(eq(shows.ownerId, user.id))
+      .leftJoin(showMembers, and(eq(showMembers.showId, shows.id), eq(showMembers.userId, user.id)))
+      .where(or(eq(shows.ownerId, user.id), eq(showMembers.userId, user.id)))
       .orderBy(desc(shows.createdAt), desc(shows.id));
-    return { shows: rows.map(toShow) };
+    return {
+      shows: rows.map((r) => ({
+        ...toShow(r.show),
+        role: r.show.ownerId === user.id ? ('owner' as const) : (r.memberRole ?? 'viewer'),
+      })),
+    };
   });
 
   app.post('/api/shows', async (req, reply) => {
@@ -37,7 +47,7 @@ export async function showRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.get('/api/shows/:showId', async (req, reply) => {
     const user = await requireUser(ctx, req);
     const { showId } = parse(ShowParam, req.params);
-    const show = await ownedShow(db, user.id, showId);
+    const { show, role } = await showFor(db, user.id, showId, 'read');
     const [depts, scriptRows, crewRows] = await Promise.all([
       db
         .select()
@@ -45,13 +55,15 @@ export async function showRoutes(app: FastifyInstance, ctx: AppContext): Promise
         .where(eq(departments.showId, showId))
         .orderBy(asc(departments.createdAt), asc(departments.name)),
       db.select().from(scripts).where(eq(scripts.showId, showId)).orderBy(desc(scripts.createdAt)),
-      db.select().from(crew).where(eq(crew.showId, showId)).orderBy(asc(crew.createdAt)),
+      // Crew links are the owner's to hand out: the team sees none of them.
+      role === 'owner' ? db.select().from(crew).where(eq(crew.showId, showId)).orderBy(asc(crew.createdAt)) : [],
     ]);
     const base = linkBase(ctx, req);
     // Crew links are secrets: no cache may keep a copy.
     reply.header('Cache-Control', 'no-store');
     return {
       show: toShow(show),
+      role,
       departments: depts.map(toDepartment),
       scripts: scriptRows.map(toScript),
       crew: crewRows.map((r) => toCrewWithLink(ctx, base, r)),
@@ -62,7 +74,7 @@ export async function showRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const user = await requireUser(ctx, req);
     const { showId } = parse(ShowParam, req.params);
     const body = parse(ShowUpdateBody, req.body);
-    await ownedShow(db, user.id, showId);
+    await showFor(db, user.id, showId, 'own');
     const set: Partial<typeof shows.$inferInsert> = { updatedAt: new Date() };
     if (body.name !== undefined) set.name = body.name;
     if (body.venue !== undefined) set.venue = body.venue;
@@ -77,7 +89,7 @@ export async function showRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.delete('/api/shows/:showId', async (req, reply) => {
     const user = await requireUser(ctx, req);
     const { showId } = parse(ShowParam, req.params);
-    await ownedShow(db, user.id, showId);
+    await showFor(db, user.id, showId, 'own');
     const gone = await db.select({ id: scripts.id }).from(scripts).where(eq(scripts.showId, showId));
     await db.delete(shows).where(eq(shows.id, showId));
     const origin = ctx.fanout.nodeId;

@@ -1,13 +1,13 @@
 /** Response shapes of the REST contract, built from the protocol's domain schemas (never redefined). */
 import { z } from 'zod';
-import { Actor, CrewAssignment, Department, Element, Script, Show, User } from '@cuebe/protocol';
+import { Actor, CrewAssignment, Department, Element, Script, Show, ShowListed, User } from '@cuebe/protocol';
 
 export const CrewStatus = z.enum(['active', 'expired', 'revoked']);
 export const CrewWithLink = CrewAssignment.extend({ link: z.string().nullable(), status: CrewStatus });
 export type CrewWithLink = z.infer<typeof CrewWithLink>;
 
 export const UserRes = z.object({ user: User });
-export const ShowsRes = z.object({ shows: z.array(Show) });
+export const ShowsRes = z.object({ shows: z.array(ShowListed) });
 export const ShowCreatedRes = z.object({ show: Show, departments: z.array(Department) });
 export const ShowRes = z.object({ show: Show });
 export const ShowDetailRes = z.object({
