@@ -7,6 +7,7 @@ import { Department, Element, Id, IsoDateTime, ScriptInfo } from './domain';
 import { ErrorCode } from './codes';
 import { Op } from './ops';
 import { Actor } from './actor';
+import { EditingMessage, PresenceEditor } from './team';
 import { CommandAck, CommandError, CommandMessage, PlaybackMessage, SyncQualityMessage } from './live-messages';
 
 const Version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -55,6 +56,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   Ping,
   CommandMessage,
   SyncQualityMessage,
+  EditingMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -180,6 +182,8 @@ export const Presence = z.strictObject({
   sm: z.strictObject({ connected: z.boolean(), devices: z.number().int().min(0) }),
   /** Who is watching: sent to SMs only. */
   crew: z.array(PresenceCrew).optional(),
+  /** The show's team on this script (owner, editors, viewers) and the row each edits: SMs only. */
+  editors: z.array(PresenceEditor).optional(),
 });
 export type Presence = z.infer<typeof Presence>;
 

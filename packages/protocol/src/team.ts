@@ -36,3 +36,23 @@ export const MemberInviteBody = z.strictObject({
 });
 export const MemberUpdateBody = z.strictObject({ role: MemberRole });
 export const TransferBody = z.strictObject({ userId: Id });
+
+// ---- socket: who on the team is on the script, and which row each is editing ---------------
+
+/**
+ * Client → server: the row this device is editing now (null: none). SM sockets only; a viewer
+ * may send it too (it edits nothing, so it is shown as looking). Coalesced into presence.
+ */
+export const EditingMessage = z.strictObject({ type: z.literal('editing'), elementId: Id.nullable() });
+export type EditingMessage = z.infer<typeof EditingMessage>;
+
+/** One account of the show's team connected to the script, in SM presence. */
+export const PresenceEditor = z.strictObject({
+  userId: Id,
+  name: z.string(),
+  role: ShowRole,
+  devices: z.number().int().min(0),
+  /** The rows its devices are editing now (none: an empty list). */
+  editing: z.array(Id),
+});
+export type PresenceEditor = z.infer<typeof PresenceEditor>;
