@@ -8,6 +8,9 @@ import { expect } from 'vitest';
 import { PRIORITIES, keysBetween, treeOrder, type Department, type Element, type SimpleOp } from '@cuebe/protocol';
 import type { SmClient } from './http';
 
+/** The demo production's calling script, for browser tests and the docs' pictures. */
+export { demoElements, departmentsByInitials } from '../src/seed/demo';
+
 export interface BigScript {
   scriptId: string;
   showId: string;

@@ -13,6 +13,7 @@ import { ErrorNote } from './ui/ErrorNote';
 
 // The workspace carries dnd-kit and the sync client: load it only for SMs who open a script.
 const Workspace = lazy(() => import('./workspace/Workspace'));
+const PrintBook = lazy(() => import('./print/PrintBook'));
 
 export function App() {
   const route = matchRoute(usePath());
@@ -55,6 +56,12 @@ function SmPage({ route, user }: { route: Parameters<typeof SmRoutes>[0]['route'
       return (
         <Suspense fallback={<Loading />}>
           <Workspace key={route.scriptId} user={user} scriptId={route.scriptId} />
+        </Suspense>
+      );
+    case 'print':
+      return (
+        <Suspense fallback={<Loading />}>
+          <PrintBook user={user} scriptId={route.scriptId} />
         </Suspense>
       );
   }

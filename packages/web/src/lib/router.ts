@@ -29,6 +29,7 @@ export type Route =
   | { name: 'signup' }
   | { name: 'show'; showId: string }
   | { name: 'script'; scriptId: string }
+  | { name: 'print'; scriptId: string }
   | { name: 'crewHome' }
   | { name: 'crewScript'; scriptId: string }
   | { name: 'notFound' };
@@ -41,6 +42,7 @@ export function matchRoute(path: string): Route {
   if (a === 'signup' && parts.length === 1) return { name: 'signup' };
   if (a === 'shows' && b && parts.length === 2) return { name: 'show', showId: b };
   if (a === 'scripts' && b && parts.length === 2) return { name: 'script', scriptId: b };
+  if (a === 'scripts' && b && c === 'print' && parts.length === 3) return { name: 'print', scriptId: b };
   if (a === 'c' && parts.length === 1) return { name: 'crewHome' };
   if (a === 'c' && b === 'scripts' && c && parts.length === 3) return { name: 'crewScript', scriptId: c };
   return { name: 'notFound' };

@@ -23,6 +23,8 @@ export interface ToolbarProps {
   redo: { can: boolean; run: () => void };
   historyOpen: boolean;
   onHistory: () => void;
+  paperworkOpen: boolean;
+  onPaperwork: () => void;
 }
 
 export function Toolbar(p: ToolbarProps) {
@@ -118,6 +120,15 @@ export function Toolbar(p: ToolbarProps) {
         </button>
         <button type="button" className="btn" aria-pressed={p.historyOpen} onClick={p.onHistory}>
           History
+        </button>
+        <button
+          type="button"
+          className="btn"
+          aria-pressed={p.paperworkOpen}
+          onClick={p.onPaperwork}
+          title="Print, PDF, CSV and saved versions"
+        >
+          Paperwork
         </button>
       </div>
       <div className="tool-group view-tools" aria-label="View">

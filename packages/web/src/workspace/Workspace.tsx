@@ -19,6 +19,7 @@ import { CueTable } from './CueTable';
 import type { RowActions, TimeCodec } from './CueRow';
 import { deleteSelected, groupSelected, insertAfter, moveOnto, ungroupSelected } from './edits';
 import { HistoryPanel } from './HistoryPanel';
+import { PaperworkPanel } from '../paperwork/PaperworkPanel';
 import { NoticeStack, makeNotice, useNotices } from './Notices';
 import { ScriptMeta } from './ScriptMeta';
 import { Toolbar } from './Toolbar';
@@ -69,6 +70,7 @@ function WorkspaceBody({ live, scriptId }: { live: SyncClient; scriptId: string 
   const { sort, filter, collapsed, timeMode } = viewer;
   const [selection, setSelection] = useState<ReadonlySet<string>>(new Set());
   const [historyOpen, setHistoryOpen] = useState(false);
+  const [paperOpen, setPaperOpen] = useState(false);
   const [conflicts, setConflicts] = useState<ReadonlyMap<string, string>>(new Map());
   const { notices, push, dismiss } = useNotices();
   const activeRow = useRef<string | null>(null);
@@ -259,7 +261,7 @@ function WorkspaceBody({ live, scriptId }: { live: SyncClient; scriptId: string 
   if (!header) return <div className="loading">Loading the script…</div>;
 
   return (
-    <div className={`workspace${historyOpen ? ' with-history' : ''}`}>
+    <div className={`workspace${historyOpen || paperOpen ? ' with-history' : ''}`}>
       <div className="ws-main">
         <div className="ws-head">
           <ScriptMeta header={header} submit={submit} />
@@ -287,7 +289,15 @@ function WorkspaceBody({ live, scriptId }: { live: SyncClient; scriptId: string 
           undo={{ can: canUndo, run: () => live.undo() }}
           redo={{ can: canRedo, run: () => live.redo() }}
           historyOpen={historyOpen}
-          onHistory={() => setHistoryOpen((o) => !o)}
+          onHistory={() => {
+            setPaperOpen(false);
+            setHistoryOpen((o) => !o);
+          }}
+          paperworkOpen={paperOpen}
+          onPaperwork={() => {
+            setHistoryOpen(false);
+            setPaperOpen((o) => !o);
+          }}
         />
         <div
           className="table-wrap"
@@ -317,6 +327,9 @@ function WorkspaceBody({ live, scriptId }: { live: SyncClient; scriptId: string 
         </p>
       </div>
       {historyOpen && <HistoryPanel scriptId={scriptId} version={version} onClose={() => setHistoryOpen(false)} />}
+      {paperOpen && (
+        <PaperworkPanel scriptId={scriptId} departments={departments} onClose={() => setPaperOpen(false)} />
+      )}
       <NoticeStack notices={notices} dismiss={dismiss} />
     </div>
   );
