@@ -4,3 +4,4 @@ export { Backoff, type BackoffOptions } from './backoff';
 export { MemoryStore, PersistedState, type PendingStore, type PendingOpRecord } from './storage';
 export { defaultCreateSocket, type CreateSocket, type WebSocketLike } from './socket';
 export { Replica, type PendingOp } from './replica';
+export { CommandFailed, type CommandResult, type SyncQualityReport } from './live';

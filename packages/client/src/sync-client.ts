@@ -27,7 +27,11 @@ import {
   type Role,
   type ScriptHeader,
   type Snapshot,
+  type ClockSyncOptions,
+  type PlaybackCommand,
+  type PlaybackState,
 } from '@cuebe/protocol';
+import { CLOCK_PING_BASE, LiveLink, type CommandResult, type SyncQualityReport } from './live';
 import { Backoff, type BackoffOptions } from './backoff';
 import { Emitter } from './emitter';
 import { Replica, type PendingOp, type RebaseDrop } from './replica';
@@ -60,6 +64,8 @@ export interface SyncSnapshot {
   readonly presence: Presence | null;
   readonly canUndo: boolean;
   readonly canRedo: boolean;
+  /** Live show: the playback state (highest version seen), null until the server sent one. */
+  readonly playback: PlaybackState | null;
 }
 
 export interface SyncEvents extends Record<string, unknown> {
@@ -73,6 +79,10 @@ export interface SyncEvents extends Record<string, unknown> {
   dropped: { opId: string; op: Op; code: string; message: string };
   status: { status: SyncStatus; closeReason?: CloseReason };
   ack: { opId: string; version: number; duplicate: boolean };
+  /** A newer playback state arrived (live show). */
+  playback: { state: PlaybackState };
+  /** A clock-sync burst ended (accepted or not); the quality now. */
+  sync: SyncQualityReport;
   /** A reconnect is scheduled (for "reconnecting in 4 s"); attempt counts from 1 since the last stable connection. */
   retry: { attempt: number; delayMs: number };
 }
@@ -113,6 +123,8 @@ export interface SyncClientOptions {
   now?: () => number;
   /** Op ids. */
   newId?: () => string;
+  /** Clock sync tuning (tests: spacing, seeded random). */
+  clockSync?: Partial<Omit<ClockSyncOptions, 'sendPing' | 'onBurst'>>;
 }
 
 /** Closes after which reconnecting cannot help: the credential, the script or the app is the problem. */
@@ -169,8 +181,17 @@ export class SyncClient extends Emitter<SyncEvents> {
   private saveQueued = false;
   private readonly listeners = new Set<() => void>();
   private snapshot: SyncSnapshot;
-  private readonly onOnline = () => this.networkBack();
+  private readonly onOnline = () => {
+    this.networkBack();
+    this.live.burst('online');
+  };
   private readonly onOffline = () => this.networkLost();
+  private readonly onVisibility = () => {
+    if (docHidden()) this.live.reportQuality();
+    else this.live.burst('visible');
+  };
+  private readonly live: LiveLink;
+  private everWelcomed = false;
 
   constructor(opts: SyncClientOptions) {
     super();
@@ -182,6 +203,17 @@ export class SyncClient extends Emitter<SyncEvents> {
     this.newId = opts.newId ?? randomId;
     // Below LIMITS.messagesPerSecond / messageBurst, leaving room for pings and resyncs.
     this.pacer = new Pacer(LIMITS.messagesPerSecond * 0.8, LIMITS.messageBurst / 2, this.now());
+    this.live = new LiveLink(
+      {
+        now: this.now,
+        send: (msg) => this.sendMessage(msg),
+        hidden: docHidden,
+        changed: () => {
+          this.emit('sync', this.live.quality());
+        },
+      },
+      opts.clockSync,
+    );
     this.snapshot = this.buildSnapshot();
   }
 
@@ -194,6 +226,7 @@ export class SyncClient extends Emitter<SyncEvents> {
       const g = globalThis as { addEventListener?: (e: string, l: () => void) => void };
       g.addEventListener?.('online', this.onOnline);
       g.addEventListener?.('offline', this.onOffline);
+      docTarget()?.addEventListener('visibilitychange', this.onVisibility);
       this.connect();
     });
     return this.started;
@@ -206,6 +239,8 @@ export class SyncClient extends Emitter<SyncEvents> {
     const g = globalThis as { removeEventListener?: (e: string, l: () => void) => void };
     g.removeEventListener?.('online', this.onOnline);
     g.removeEventListener?.('offline', this.onOffline);
+    docTarget()?.removeEventListener('visibilitychange', this.onVisibility);
+    this.live.stop();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     for (const t of this.retryTimers.values()) clearTimeout(t);
     this.retryTimers.clear();
@@ -267,6 +302,7 @@ export class SyncClient extends Emitter<SyncEvents> {
       presence: this.presence,
       canUndo: this.undoStack.canUndo,
       canRedo: this.undoStack.canRedo,
+      playback: this.live?.playback ?? null,
     });
   }
 
@@ -365,6 +401,32 @@ export class SyncClient extends Emitter<SyncEvents> {
     });
   }
 
+  // ---- live show -------------------------------------------------------------------------------
+
+  /**
+   * Send an SM command. Resolves with the playback version it produced when the server
+   * acknowledges it; rejects with CommandFailed when it refuses it (code, reason, message) or
+   * the connection drops before the answer (code DISCONNECTED: it may have been applied).
+   */
+  command(command: PlaybackCommand): Promise<CommandResult> {
+    return this.live.command(this.newId(), command);
+  }
+
+  /** Server reference time now (ms since epoch) on the synced show clock; null before any contact. */
+  serverNow(): number | null {
+    return this.live.serverNow();
+  }
+
+  /** Show time now (ms) from the playback state and the synced clock; null without either. */
+  showTime(): number | null {
+    return this.live.showTime();
+  }
+
+  /** How far this device's clock can be trusted. */
+  syncQuality(): SyncQualityReport {
+    return this.live.quality();
+  }
+
   // ---- connection ------------------------------------------------------------------------------
 
   private connect(): void {
@@ -406,6 +468,7 @@ export class SyncClient extends Emitter<SyncEvents> {
   /** Forget the current socket: it no longer reaches this client's handlers. */
   private endConnection(): void {
     this.generation++;
+    this.live.disconnected();
     this.ws = null;
     this.welcomeVersion = null;
     this.resyncAsked = false;
@@ -573,7 +636,19 @@ export class SyncClient extends Emitter<SyncEvents> {
     const msg = parsed.data;
     switch (msg.type) {
       case 'welcome':
+        this.live.connectedAt(msg.serverTime, !this.everWelcomed);
+        this.everWelcomed = true;
         return this.onWelcome(msg.version, msg.role);
+      case 'playback':
+        if (this.live.onPlayback(msg)) {
+          this.notify();
+          this.emit('playback', { state: msg.state });
+        }
+        return;
+      case 'commandAck':
+        return this.live.onCommandAck(msg);
+      case 'commandError':
+        return this.live.onCommandError(msg);
       case 'snapshot':
         return this.onSnapshot(msg);
       case 'changes':
@@ -590,6 +665,7 @@ export class SyncClient extends Emitter<SyncEvents> {
         this.notify();
         return;
       case 'pong': {
+        if (msg.id >= CLOCK_PING_BASE) return this.live.onPong(msg);
         const p = this.pings.get(msg.id);
         if (!p) return;
         this.pings.delete(msg.id);
@@ -748,4 +824,18 @@ class Pacer {
     }
     return Math.ceil(((1 - this.tokens) * 1000) / this.perSecond);
   }
+}
+
+interface DocLike {
+  visibilityState?: string;
+  addEventListener(e: string, l: () => void): void;
+  removeEventListener(e: string, l: () => void): void;
+}
+
+function docTarget(): DocLike | undefined {
+  return (globalThis as { document?: DocLike }).document;
+}
+
+function docHidden(): boolean {
+  return docTarget()?.visibilityState === 'hidden';
 }

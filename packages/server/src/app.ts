@@ -20,6 +20,7 @@ import { registerMetrics } from './http/metrics-route';
 import { allowedOrigins, originAllowed } from './http/origin';
 import { loadSecret } from './auth/tokens';
 import { ScriptStore } from './scripts/store';
+import { PlaybackStore } from './live/playback-store';
 import { registerRoutes } from './routes';
 import { hubOf, registerHub } from './hub';
 
@@ -76,6 +77,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
     config,
     database,
     store: new ScriptStore(database.db),
+    playback: new PlaybackStore(database.db),
     fanout,
     secret,
     log: app.log,

@@ -4,12 +4,15 @@ import type { ReferenceClock } from './clock/reference';
 import type { Config } from './config';
 import type { Database } from './db/open';
 import type { Fanout } from './hub/fanout';
+import type { PlaybackStore } from './live/playback-store';
 import type { ScriptStore } from './scripts/store';
 
 export interface AppContext {
   config: Config;
   database: Database;
   store: ScriptStore;
+  /** Live show playback state per script (persisted, versioned). */
+  playback: PlaybackStore;
   fanout: Fanout;
   /** Signs crew links. */
   secret: Buffer;

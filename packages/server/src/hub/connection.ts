@@ -17,6 +17,7 @@ import {
   PROTOCOL_VERSION,
   RETRYABLE_ERRORS,
   viewKey,
+  type CommandMessage,
   type ErrorMessage,
   type OpMessage,
   type ServerMessage,
@@ -28,6 +29,7 @@ import type { SmCredential } from './auth';
 import { conflictForWriter } from './conflicts';
 import type { Hub } from './hub';
 import { Refusal, type Identity } from './identity';
+import { commandError, runCommand, type CommandSender } from './live';
 import { Member } from './member';
 import { Outgoing, type HubSocket } from './outgoing';
 import { TokenBucket } from './rate-limit';
@@ -62,6 +64,8 @@ export class Connection {
   private expiryTimer: NodeJS.Timeout | null = null;
   private opChain: Promise<void> = Promise.resolve();
   private opsQueued = 0;
+  private commandChain: Promise<void> = Promise.resolve();
+  private commandsQueued = 0;
   private lastQuietErrorAt = 0;
   /** Counted in the open-sockets gauge (from its welcome to its close). */
   private counted = false;
@@ -188,6 +192,11 @@ export class Connection {
       }));
       if (this.closed) return;
       if (identity.role === 'crew') this.hub.markViewFresh(identity.crewId, hello.deviceId);
+      // Late join: the current playback follows the snapshot, so show mode is right at once.
+      // A newer state broadcast meanwhile may arrive first; devices keep the highest version.
+      const playback = await this.hub.playback.load(this.scriptId);
+      if (this.closed) return;
+      this.send({ type: 'playback', version: playback.version, state: playback, serverTime: this.hub.now() });
       this.state = 'ready';
       socketsOpen.inc({ role: identity.role });
       this.counted = true;
@@ -252,7 +261,36 @@ export class Connection {
         return;
       case 'op':
         return this.enqueueOp(msg);
+      case 'command':
+        return this.enqueueCommand(msg);
+      case 'syncQuality':
+        this.member!.sync = { ...msg, at: this.hub.now() };
+        this.room!.syncQualityChanged();
+        return;
     }
+  }
+
+  /** Commands of one connection run one at a time, in arrival order, beside its ops. */
+  private enqueueCommand(msg: CommandMessage): void {
+    if (this.commandsQueued >= MAX_QUEUED_OPS)
+      return this.send(
+        commandError(msg.commandId, ErrorCode.RATE_LIMITED, null, 'too many commands waiting; slow down'),
+      );
+    this.commandsQueued++;
+    this.commandChain = this.commandChain
+      .then(() => runCommand(this.hub, this.commandSender, msg))
+      .catch((err) => this.fail(err, 'command'))
+      .finally(() => this.commandsQueued--);
+  }
+
+  private get commandSender(): CommandSender {
+    const id = this.identity;
+    return {
+      scriptId: this.scriptId,
+      smActor:
+        id?.role === 'sm' ? { kind: 'sm', name: id.name, id: id.userId, deviceId: this.member!.deviceId } : null,
+      send: (m) => this.send(m),
+    };
   }
 
   private enqueueOp(msg: OpMessage): void {

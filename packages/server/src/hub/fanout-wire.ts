@@ -3,7 +3,7 @@
  * input (another node may run an older or newer build during a rolling deploy).
  */
 import { z } from 'zod';
-import { Actor, IsoDateTime, PatchSchema, PolicyReason, PrevSchema } from '@cuebe/protocol';
+import { Actor, IsoDateTime, PatchSchema, PlaybackState, PolicyReason, PrevSchema } from '@cuebe/protocol';
 import type { FanoutMessage } from './fanout';
 
 /** Bumped when the envelope changes; a node drops envelopes of a version it does not know. */
@@ -43,6 +43,14 @@ const EntryMessage = z.strictObject({
   conflicts: z.array(Conflict).optional(),
 });
 
+const PlaybackMessage = z.strictObject({
+  type: z.literal('playback'),
+  origin: NodeId,
+  scriptId: SomeId,
+  version: Version,
+  state: PlaybackState,
+});
+
 const AccessMessage = z.strictObject({
   type: z.literal('access'),
   origin: NodeId,
@@ -53,7 +61,7 @@ const AccessMessage = z.strictObject({
   userId: SomeId.optional(),
 });
 
-const WireMessage = z.discriminatedUnion('type', [EntryMessage, AccessMessage]);
+const WireMessage = z.discriminatedUnion('type', [EntryMessage, PlaybackMessage, AccessMessage]);
 
 const Envelope = z.strictObject({ v: z.literal(WIRE_VERSION), msg: WireMessage });
 

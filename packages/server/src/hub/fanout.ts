@@ -5,7 +5,7 @@
  * its own echo from a relayed message, and relayed ops are never persisted again.
  */
 import { randomUUID } from 'node:crypto';
-import type { PolicyReason } from '@cuebe/protocol';
+import type { PlaybackState, PolicyReason } from '@cuebe/protocol';
 import type { ConflictInfo, LogEntry } from '../scripts/store';
 
 /** Why sockets must close: a policy reason (1008), 'changed' (4010 reconnect), 'deleted' (4004). */
@@ -14,6 +14,8 @@ export type AccessReason = PolicyReason | 'changed' | 'deleted';
 export type FanoutMessage =
   /** A committed version of a script (with the conflicts it caused, to tell the other editor). */
   | { type: 'entry'; origin: string; entry: LogEntry; conflicts?: ConflictInfo[] }
+  /** A script's playback state after a command (persisted first); nodes keep the highest version. */
+  | { type: 'playback'; origin: string; scriptId: string; version: number; state: PlaybackState }
   /**
    * Who may see what changed: close the matching sockets (crewId: one link; scriptId: all crew
    * of a script, or everyone when deleted; showId: all of a show; userId: an SM's sockets).

@@ -4,7 +4,7 @@
  * socket caps. Transport-free like the rooms; index.ts binds it to Fastify/ws.
  */
 import { eq } from 'drizzle-orm';
-import { CloseCode, LIMITS, type Hello } from '@cuebe/protocol';
+import { CloseCode, LIMITS, type Hello, type PlaybackState } from '@cuebe/protocol';
 import type { AppContext } from '../context';
 import { crew } from '../db/schema';
 import type { CommitInput, CommitResult, ConflictInfo, LogEntry } from '../scripts/store';
@@ -14,6 +14,7 @@ import type { AccessReason, FanoutMessage } from './fanout';
 import { Refusal, type Identity } from './identity';
 import { catchUpsServed, commitToWrite, redisGapsRefilled, slowConsumersCutOff, snapshotsServed } from '../metrics';
 import { Room, type RoomMetrics } from './room';
+import { playbackOut } from './live';
 
 const VIEW_CHANGES_KEPT = 10_000;
 
@@ -52,7 +53,7 @@ export function defaultHubOptions(): HubOptions {
   };
 }
 
-type HubContext = Pick<AppContext, 'database' | 'store' | 'fanout' | 'log' | 'clock'>;
+type HubContext = Pick<AppContext, 'database' | 'store' | 'fanout' | 'log' | 'clock' | 'playback'>;
 
 export class Hub {
   readonly rooms = new Map<string, Room>();
@@ -190,6 +191,7 @@ export class Hub {
   // ---- fan-out -------------------------------------------------------------------------------
 
   onFanout(msg: FanoutMessage): void {
+    if (msg.type === 'playback') return this.deliverPlayback(msg.scriptId, msg.state);
     if (msg.type === 'entry') {
       // Relayed or our own, it is delivered and never persisted again.
       this.rooms.get(msg.entry.scriptId)?.receive(msg.entry, msg.conflicts);
@@ -249,6 +251,40 @@ export class Hub {
   /** Fan-out lost messages (a Redis reconnect): every room reads what it missed. */
   refillAll(): void {
     for (const room of this.rooms.values()) room.refillFromStore();
+    this.reloadPlayback();
+  }
+
+  // ---- live show (live.ts) -------------------------------------------------------------------
+
+  get playback(): AppContext['playback'] {
+    return this.ctx.playback;
+  }
+
+  /** Publish a persisted playback state; every node's sockets of the script get it. */
+  async publishPlayback(scriptId: string, state: PlaybackState): Promise<void> {
+    try {
+      await this.ctx.fanout.publish({ type: 'playback', origin: this.nodeId, scriptId, version: state.version, state });
+    } catch (err) {
+      // Persisted already; other nodes read it on their next resubscribe, devices on reconnect.
+      this.ctx.log.warn({ err, scriptId }, 'fan-out publish of playback failed');
+    }
+  }
+
+  /** A playback state to every socket of the script on this node, unless an older one (encoded once). */
+  deliverPlayback(scriptId: string, state: PlaybackState): void {
+    const room = this.rooms.get(scriptId);
+    if (!room || state.version <= room.playbackVersion) return;
+    room.playbackVersion = state.version;
+    room.sendToAll(playbackOut(state, this.now()));
+  }
+
+  /** Fan-out may have lost playback messages: read every active script's state again. */
+  private reloadPlayback(): void {
+    for (const scriptId of this.rooms.keys())
+      this.ctx.playback.load(scriptId).then(
+        (state) => this.deliverPlayback(scriptId, state),
+        (err: unknown) => this.ctx.log.warn({ err, scriptId }, 'playback reload failed'),
+      );
   }
 
   // ---- liveness and shutdown -----------------------------------------------------------------

@@ -1,5 +1,5 @@
 /** One socket in a room: its view, and how far it has been brought. */
-import type { View } from '@cuebe/protocol';
+import type { SyncQualityMessage, View } from '@cuebe/protocol';
 import type { Identity } from './identity';
 import type { HubSocket } from './outgoing';
 
@@ -14,6 +14,8 @@ export class Member {
   needsPresence = true;
   /** Bumped by every catch-up; a superseded catch-up drops its result. */
   catchUpGen = 0;
+  /** The device's last clock-sync report, with the server time it arrived (for the SM's board). */
+  sync: (SyncQualityMessage & { at: number }) | null = null;
 
   constructor(
     readonly socket: HubSocket,

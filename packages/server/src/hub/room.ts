@@ -87,6 +87,8 @@ export class Room {
   private lastSmKey = '';
   readonly reader: CatchUpReader;
   readonly stats: RoomStats = { delivered: 0, gapRefills: 0, slowConsumers: 0 };
+  /** Highest playback version sent to this room's sockets (hub.deliverPlayback keeps it). */
+  playbackVersion = -1;
 
   constructor(
     readonly scriptId: string,
@@ -351,6 +353,13 @@ export class Room {
   }
 
   /**
+   * One pre-encoded message (the same for every view: playback state) to every welcomed socket.
+   */
+  sendToAll(out: Outgoing): void {
+    for (const m of this.members) if (m.welcomed) this.send(m, out);
+  }
+
+  /**
    * A message outside the versioned script (playback state, cue-light calls…) to every welcomed
    * socket, built and encoded once per view; `build` returns null to skip a view.
    */
@@ -405,6 +414,11 @@ export class Room {
   }
 
   // ---- presence ------------------------------------------------------------------------------
+
+  /** A device reported its clock sync: the SMs' presence shows it (coalesced like joins). */
+  syncQualityChanged(): void {
+    this.markPresence();
+  }
 
   private markPresence(): void {
     if (this.presenceTimer || this.disposed) return;
