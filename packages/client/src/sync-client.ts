@@ -157,6 +157,8 @@ export class SyncClient extends Emitter<SyncEvents> {
   private closeReason: CloseReason | undefined;
   private role: Role | null = null;
   private presence: Presence | null = null;
+  /** The row this SM device is editing (issue 9): told again after every welcome. */
+  private editingRow: string | null = null;
   private welcomeVersion: number | null = null;
   private liveSince: number | null = null;
   private everLive = false;
@@ -412,6 +414,16 @@ export class SyncClient extends Emitter<SyncEvents> {
     return this.live.command(this.newId(), command);
   }
 
+  /**
+   * Tell the show's team which row this device is editing (null: none), for their presence.
+   * Repeated after a reconnect; a crew client has no say.
+   */
+  editing(elementId: string | null): void {
+    if (this.opts.token !== undefined || elementId === this.editingRow) return;
+    this.editingRow = elementId;
+    this.sendMessage({ type: 'editing', elementId });
+  }
+
   /** Server reference time now (ms since epoch) on the synced show clock; null before any contact. */
   serverNow(): number | null {
     return this.live.serverNow();
@@ -638,6 +650,7 @@ export class SyncClient extends Emitter<SyncEvents> {
       case 'welcome':
         this.live.connectedAt(msg.serverTime, !this.everWelcomed);
         this.everWelcomed = true;
+        if (this.editingRow !== null) this.sendMessage({ type: 'editing', elementId: this.editingRow });
         return this.onWelcome(msg.version, msg.role);
       case 'playback':
         if (this.live.onPlayback(msg)) {

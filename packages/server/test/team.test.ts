@@ -242,6 +242,33 @@ describe(`production team (${backend})`, () => {
     expect((await owner.post(`/api/scripts/${scriptId}/elements`, element())).status).toBe(201);
   });
 
+  it('S13 editors see each other live: presence lists the team on the script and the row each is editing', async () => {
+    const { owner, scriptId, team } = await production({ Eddie: 'editor', Vera: 'viewer' });
+    const row = await owner.post(`/api/scripts/${scriptId}/elements`, element({ name: 'LX 7' }));
+    const rowId: string = row.body.element.id;
+    const olivia = await live(scriptId, owner);
+    const eddie = await live(scriptId, team.Eddie!, 'laptop');
+    await live(scriptId, team.Vera!);
+    const everyone = (m: { editors?: unknown[] }) => m.editors?.length === 3;
+    expect((await olivia.next('presence', everyone)).editors).toEqual([
+      { userId: owner.user.id, name: 'Olivia Owner', role: 'owner', devices: 1, editing: [] },
+      { userId: team.Eddie!.user.id, name: 'Eddie', role: 'editor', devices: 1, editing: [] },
+      { userId: team.Vera!.user.id, name: 'Vera', role: 'viewer', devices: 1, editing: [] },
+    ]);
+
+    eddie.send({ type: 'editing', elementId: rowId });
+    const editing = await olivia.next('presence', (m) => m.editors?.[1]?.editing.length === 1);
+    expect(editing.editors![1]).toMatchObject({ name: 'Eddie', editing: [rowId] });
+    // Eddie sees himself too (his other devices show where he is).
+    await eddie.next('presence', (m) => m.editors?.[1]?.editing[0] === rowId);
+
+    eddie.send({ type: 'editing', elementId: null });
+    await olivia.next('presence', (m) => m.editors?.[1]?.editing.length === 0);
+    eddie.close();
+    await olivia.next('presence', (m) => m.editors?.length === 2);
+    expect(olivia.invalid).toEqual([]);
+  });
+
   it('S8 a conflict between two different editors names the other person on both sides', async () => {
     const { owner, scriptId, team } = await production({ Eddie: 'editor' });
     const made = await owner.post(`/api/scripts/${scriptId}/elements`, element({ name: 'LX 5' }));

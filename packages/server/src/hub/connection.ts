@@ -263,11 +263,22 @@ export class Connection {
         return this.enqueueOp(msg);
       case 'command':
         return this.enqueueCommand(msg);
+      case 'editing':
+        return this.setEditing(msg.elementId);
       case 'syncQuality':
         this.member!.sync = { ...msg, at: this.hub.now() };
         this.room!.syncQualityChanged();
         return;
     }
+  }
+
+  /** Which row this SM device is editing: its team sees it in presence (crew have no say). */
+  private setEditing(elementId: string | null): void {
+    if (this.identity?.role !== 'sm')
+      return this.sendError(ErrorCode.FORBIDDEN, 'crew links are read-only: only the stage manager edits rows');
+    if (this.member!.editing === elementId) return;
+    this.member!.editing = elementId;
+    this.room!.editingChanged();
   }
 
   /** Commands of one connection run one at a time, in arrival order, beside its ops. */
@@ -288,7 +299,9 @@ export class Connection {
     return {
       scriptId: this.scriptId,
       smActor:
-        id?.role === 'sm' ? { kind: 'sm', name: id.name, id: id.userId, deviceId: this.member!.deviceId } : null,
+        id?.role === 'sm' && id.showRole !== 'viewer'
+          ? { kind: 'sm', name: id.name, id: id.userId, deviceId: this.member!.deviceId }
+          : null,
       send: (m) => this.send(m),
     };
   }

@@ -14,6 +14,8 @@ export class Member {
   needsPresence = true;
   /** Bumped by every catch-up; a superseded catch-up drops its result. */
   catchUpGen = 0;
+  /** The row this SM device says it is editing (issue 9), for the team's presence. */
+  editing: string | null = null;
   /** The device's last clock-sync report, with the server time it arrived (for the SM's board). */
   sync: (SyncQualityMessage & { at: number }) | null = null;
 

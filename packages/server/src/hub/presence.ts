@@ -4,6 +4,7 @@
  * by their deviceId, so two tabs on one phone are one device.
  */
 import type { Presence, PresenceCrew } from '@cuebe/protocol';
+import { editorsOf, type EditorSocket } from './editors';
 import type { Member } from './member';
 
 export interface PresenceState {
@@ -18,10 +19,12 @@ export interface PresenceState {
 export function computePresence(members: Iterable<Member>): PresenceState {
   const smDevices = new Set<string>();
   const crew = new Map<string, { entry: PresenceCrew; devices: Set<string> }>();
+  const team: EditorSocket[] = [];
   for (const m of members) {
     const id = m.identity;
     if (id.role === 'sm') {
       smDevices.add(`${id.userId}/${m.deviceId}`);
+      team.push({ userId: id.userId, name: id.name, showRole: id.showRole, deviceId: m.deviceId, editing: m.editing });
       continue;
     }
     let c = crew.get(id.crewId);
@@ -46,7 +49,7 @@ export function computePresence(members: Iterable<Member>): PresenceState {
     .map((c) => ({ ...c.entry, devices: c.devices.size }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.crewId.localeCompare(b.crewId));
   return {
-    full: { type: 'presence', sm, crew: list },
+    full: { type: 'presence', sm, crew: list, editors: editorsOf(team) },
     crew: { type: 'presence', sm },
     smKey: `${sm.connected}:${sm.devices}`,
   };

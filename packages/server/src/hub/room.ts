@@ -415,6 +415,11 @@ export class Room {
 
   // ---- presence ------------------------------------------------------------------------------
 
+  /** An SM device moved to another row: its team's presence shows it. */
+  editingChanged(): void {
+    this.markPresence();
+  }
+
   /** A device reported its clock sync: the SMs' presence shows it (coalesced like joins). */
   syncQualityChanged(): void {
     this.markPresence();

@@ -1,6 +1,6 @@
 /** Response shapes of the REST contract, built from the protocol's domain schemas (never redefined). */
 import { z } from 'zod';
-import { Actor, CrewAssignment, Department, Element, Script, Show, ShowListed, User } from '@cuebe/protocol';
+import { Actor, CrewAssignment, Department, Element, Script, Show, ShowListed, ShowRole, User } from '@cuebe/protocol';
 
 export const CrewStatus = z.enum(['active', 'expired', 'revoked']);
 export const CrewWithLink = CrewAssignment.extend({ link: z.string().nullable(), status: CrewStatus });
@@ -12,6 +12,8 @@ export const ShowCreatedRes = z.object({ show: Show, departments: z.array(Depart
 export const ShowRes = z.object({ show: Show });
 export const ShowDetailRes = z.object({
   show: Show,
+  /** What the signed-in account is on this show (docs/SPEC.md P11). */
+  role: ShowRole,
   departments: z.array(Department),
   scripts: z.array(Script),
   crew: z.array(CrewWithLink),

@@ -9,6 +9,7 @@ import { usePrefs } from '../lib/prefs';
 import { ErrorNote } from '../ui/ErrorNote';
 import { Link } from '../ui/Link';
 import { SmShell } from './SmShell';
+import { RoleBadge } from './RoleBadge';
 
 export function Dashboard({ user }: { user: User }) {
   const prefs = usePrefs();
@@ -33,7 +34,9 @@ export function Dashboard({ user }: { user: User }) {
               {list.data?.shows.map((s) => (
                 <li key={s.id}>
                   <Link href={`/shows/${s.id}`} className="card card-link">
-                    <strong>{s.name}</strong>
+                    <strong>
+                      {s.name} <RoleBadge role={s.role} />
+                    </strong>
                     <span className="muted">
                       {[s.venue, s.firstPerformanceAt && formatDateTime(s.firstPerformanceAt, prefs.hour24)]
                         .filter(Boolean)

@@ -9,6 +9,8 @@ import { ShowDetails } from './ShowDetails';
 import { DepartmentsPanel } from './DepartmentsPanel';
 import { ScriptsPanel } from './ScriptsPanel';
 import { CrewPanel } from './CrewPanel';
+import { RoleBadge } from './RoleBadge';
+import { TeamPanel } from './TeamPanel';
 
 export const showKey = (showId: string) => ['show', showId] as const;
 
@@ -20,7 +22,11 @@ export function ShowPage({ user, showId }: { user: User; showId: string }) {
       crumbs={
         <>
           <Link href="/">Shows</Link>
-          {q.data && <span aria-current="page">{q.data.show.name}</span>}
+          {q.data && (
+            <span aria-current="page">
+              {q.data.show.name} <RoleBadge role={q.data.role} />
+            </span>
+          )}
         </>
       }
     >
@@ -29,11 +35,21 @@ export function ShowPage({ user, showId }: { user: User; showId: string }) {
         <ErrorNote error={q.error} />
         {q.data && (
           <>
-            <ShowDetails show={q.data.show} />
+            {/* What a role may not change is shown but disabled (docs/SPEC.md P12, P13). */}
+            <fieldset className="role-scope" disabled={q.data.role !== 'owner'}>
+              <ShowDetails show={q.data.show} />
+            </fieldset>
             <div className="show-grid">
-              <ScriptsPanel showId={showId} scripts={q.data.scripts} />
-              <CrewPanel showId={showId} crew={q.data.crew} departments={q.data.departments} />
-              <DepartmentsPanel showId={showId} departments={q.data.departments} />
+              <fieldset className="role-scope" disabled={q.data.role === 'viewer'}>
+                <ScriptsPanel showId={showId} scripts={q.data.scripts} />
+              </fieldset>
+              {q.data.role === 'owner' && (
+                <CrewPanel showId={showId} crew={q.data.crew} departments={q.data.departments} />
+              )}
+              <TeamPanel showId={showId} role={q.data.role} user={user} />
+              <fieldset className="role-scope" disabled={q.data.role === 'viewer'}>
+                <DepartmentsPanel showId={showId} departments={q.data.departments} />
+              </fieldset>
             </div>
           </>
         )}

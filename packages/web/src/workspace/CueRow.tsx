@@ -28,6 +28,8 @@ interface Props {
   selected: boolean;
   collapsed: boolean;
   conflict: string | undefined;
+  /** The other people editing this row now. */
+  editors?: readonly string[] | undefined;
   dragEnabled: boolean;
   time: TimeCodec;
   actions: RowActions;
@@ -49,6 +51,7 @@ export const CueRow = memo(function CueRow({
   selected,
   collapsed,
   conflict,
+  editors,
   dragEnabled,
   time,
   actions,
@@ -188,6 +191,13 @@ export const CueRow = memo(function CueRow({
           className="name-input"
         />
         {isGroup && <span className="count">{row.childCount}</span>}
+        {editors && editors.length > 0 && (
+          <span className="editing-by" title={`${editors.join(', ')} editing this row`} data-testid="editing-by">
+            {editors.map((n) => (
+              <span key={n}>{n}</span>
+            ))}
+          </span>
+        )}
       </div>
       <div role="gridcell" className="c-notes">
         <EditableCell

@@ -25,12 +25,15 @@ export function CueTable({
   time,
   actions,
   onMove,
+  editingBy,
 }: {
   rows: TableRow[];
   departments: readonly Department[];
   selection: ReadonlySet<string>;
   collapsed: ReadonlySet<string>;
   conflicts: ReadonlyMap<string, string>;
+  /** Element id → the other people editing it now (issue 9). */
+  editingBy?: ReadonlyMap<string, readonly string[]>;
   dragEnabled: boolean;
   time: TimeCodec;
   actions: RowActions;
@@ -89,6 +92,7 @@ export function CueTable({
               selected={selection.has(row.element.id)}
               collapsed={collapsed.has(row.element.id)}
               conflict={conflicts.get(row.element.id)}
+              editors={editingBy?.get(row.element.id)}
               dragEnabled={dragEnabled}
               time={time}
               actions={actions}

@@ -25,12 +25,14 @@ import { ScriptMeta } from './ScriptMeta';
 import { Toolbar } from './Toolbar';
 import { nextCueName, tableRows } from './rows';
 import { useViewerState } from './useViewerState';
+import { useEditingBy, useShowRole } from './useTeam';
+import '../sm/team.css';
 
 export default function Workspace({ user, scriptId }: { user: User; scriptId: string }) {
   const live = useLiveScript(scriptId);
   return (
     <SmShell user={user} crumbs={<Crumbs live={live} />}>
-      {live ? <WorkspaceBody live={live} scriptId={scriptId} /> : <div className="loading">Loading…</div>}
+      {live ? <WorkspaceBody live={live} scriptId={scriptId} user={user} /> : <div className="loading">Loading…</div>}
     </SmShell>
   );
 }
@@ -56,7 +58,7 @@ function CrumbsLive({ live }: { live: SyncClient }) {
   );
 }
 
-function WorkspaceBody({ live, scriptId }: { live: SyncClient; scriptId: string }) {
+function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: string; user: User }) {
   const prefs = usePrefs();
   const header = useLive(live, (v) => v.script);
   const closed = useLive(live, (v) => (v.status === 'closed' ? (v.closeReason ?? null) : null));
@@ -65,6 +67,9 @@ function WorkspaceBody({ live, scriptId }: { live: SyncClient; scriptId: string 
   const version = useLive(live, (v) => v.version ?? 0);
   const canUndo = useLive(live, (v) => v.canUndo);
   const canRedo = useLive(live, (v) => v.canRedo);
+  // A viewer on the show's team reads only (docs/SPEC.md P12): edits are not even attempted.
+  const readOnly = useShowRole(header?.showId) === 'viewer';
+  const editingBy = useEditingBy(live, user.id);
 
   const viewer = useViewerState(scriptId);
   const { sort, filter, collapsed, timeMode } = viewer;
@@ -125,13 +130,15 @@ function WorkspaceBody({ live, scriptId }: { live: SyncClient; scriptId: string 
   // submit throws (synchronously) when an edit breaks a rule here: say so instead of crashing.
   const submit = useCallback(
     (op: Op) => {
+      if (readOnly)
+        return push(makeNotice('You are a viewer on this show: you can read the script but not change it.', 'warn'));
       try {
         live.submit(op);
       } catch (err) {
         push(makeNotice(err instanceof Error ? err.message : String(err), 'error'));
       }
     },
-    [live, push],
+    [live, push, readOnly],
   );
 
   const actions: RowActions = useMemo(
@@ -264,7 +271,10 @@ function WorkspaceBody({ live, scriptId }: { live: SyncClient; scriptId: string 
     <div className={`workspace${historyOpen || paperOpen ? ' with-history' : ''}`}>
       <div className="ws-main">
         <div className="ws-head">
-          <ScriptMeta header={header} submit={submit} />
+          <fieldset className="role-scope" disabled={readOnly}>
+            <ScriptMeta header={header} submit={submit} />
+          </fieldset>
+          {readOnly && <span className="read-only-note">Read only — you are a viewer on this show</span>}
           <div className="ws-status">
             <SyncBadge live={live} />
             <PresenceBadge live={live} />
@@ -304,22 +314,30 @@ function WorkspaceBody({ live, scriptId }: { live: SyncClient; scriptId: string 
           onFocus={(e) => {
             const id = (e.target as HTMLElement).closest<HTMLElement>('[data-id]')?.dataset.id;
             if (id) activeRow.current = id;
+            // The team sees which row this device is on.
+            live.editing(id ?? null);
+          }}
+          onBlur={(e) => {
+            if (!e.currentTarget.contains(e.relatedTarget as Node | null)) live.editing(null);
           }}
         >
-          <CueTable
-            rows={rows}
-            departments={departments}
-            selection={selection}
-            collapsed={collapsed}
-            conflicts={conflicts}
-            dragEnabled={sort === 'script'}
-            time={time}
-            actions={actions}
-            onMove={(a, o, down) => {
-              const op = moveOnto(elements, a, o, down);
-              if (op) submit(op);
-            }}
-          />
+          <fieldset className="role-scope" disabled={readOnly}>
+            <CueTable
+              rows={rows}
+              departments={departments}
+              selection={selection}
+              collapsed={collapsed}
+              conflicts={conflicts}
+              editingBy={editingBy}
+              dragEnabled={sort === 'script' && !readOnly}
+              time={time}
+              actions={actions}
+              onMove={(a, o, down) => {
+                const op = moveOnto(elements, a, o, down);
+                if (op) submit(op);
+              }}
+            />
+          </fieldset>
         </div>
         <p className="kbd-help muted small">
           Enter / ↑ ↓ move between rows · Esc reverts a cell · Ctrl+Enter new cue · Ctrl+Shift+Enter new note · Ctrl+G
