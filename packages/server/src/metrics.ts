@@ -78,6 +78,13 @@ export const redisInvalidMessages = new Counter({
   registers: [registry],
 });
 
+/** Set at each scrape from the fan-out: a node keeps serving through PostgreSQL without Redis. */
+export const redisConnected = new Gauge({
+  name: 'cuebe_redis_connected',
+  help: '1 while the fan-out subscription to other nodes is live (always 1 without REDIS_URL), else 0.',
+  registers: [registry],
+});
+
 export const messagesRejected = new Counter({
   name: 'cuebe_messages_rejected_total',
   help: 'Socket messages refused, by reason (an error code such as BAD_MESSAGE, FORBIDDEN, RATE_LIMITED).',

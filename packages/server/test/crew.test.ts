@@ -132,14 +132,21 @@ describe(`crew links (${backend})`, () => {
     expect(w.seen).toContainEqual(expect.objectContaining({ type: 'access', reason: 'removed', crewId: c.id }));
   });
 
-  it('P6 changing departments makes open sockets reconnect; other edits do not', async () => {
+  it('P6 changing departments or shortening the link makes open sockets reconnect; other edits do not', async () => {
     const c = await add();
     const w = watch();
-    const renamed = await sm.patch(`/api/crew/${c.id}`, { role: 'Follow spot', expiresInDays: 2 });
+    // A later expiry: open sockets re-read it when the old one comes (no reconnect needed).
+    const renamed = await sm.patch(`/api/crew/${c.id}`, { role: 'Follow spot', expiresInDays: 60 });
     expect(renamed.status).toBe(200);
     expect(renamed.body.crew.role).toBe('Follow spot');
-    expect(Date.parse(renamed.body.crew.expiresAt) - Date.now()).toBeLessThanOrEqual(2 * 86_400_000);
     expect(w.seen.filter((m) => m.type === 'access')).toHaveLength(0);
+    // A sooner one: every node's sockets armed their close at the old one, so they reconnect.
+    const shortened = await sm.patch(`/api/crew/${c.id}`, { expiresInDays: 2 });
+    expect(Date.parse(shortened.body.crew.expiresAt) - Date.now()).toBeLessThanOrEqual(2 * 86_400_000);
+    expect(w.seen.filter((m) => m.type === 'access')).toEqual([
+      expect.objectContaining({ type: 'access', reason: 'changed', crewId: c.id }),
+    ]);
+    w.seen.length = 0;
     const moved = await sm.patch(`/api/crew/${c.id}`, { departmentIds: [lx, snd] });
     w.off();
     expect(moved.body.crew.departmentIds.sort()).toEqual([lx, snd].sort());

@@ -1,4 +1,4 @@
-/** A node configured with Redis: Redis fan-out and clock, and readiness that follows Redis. */
+/** A node configured with Redis: Redis fan-out and clock, and readiness that reports Redis. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisFanout } from '../src/hub/redis-fanout';
 import { startServer, type TestServer } from './harness';
@@ -18,7 +18,7 @@ afterAll(async () => {
 
 const ready = async () => {
   const res = await fetch(`${s.url}/readyz`);
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as { redis?: boolean } };
 };
 
 describe('a node with REDIS_URL', () => {
@@ -29,19 +29,25 @@ describe('a node with REDIS_URL', () => {
     expect(s.ctx.clock.status().errorMs).toBeLessThan(5);
   });
 
-  it('is ready with Redis, not ready without it, and ready again when it returns', async () => {
+  // Nodes keep serving through PostgreSQL without Redis, and Redis is shared by all of them:
+  // failing readiness on it would empty the load balancer for a fault that costs only latency.
+  it('stays ready without Redis, reporting it in /readyz and /metrics, until it returns', async () => {
+    const metric = async () =>
+      /^cuebe_redis_connected (\d)$/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1];
     expect(await ready()).toEqual({ status: 200, body: { ok: true, database: 'postgres', redis: true } });
+    expect(await metric()).toBe('1');
     await redis.stop();
-    expect(await ready()).toEqual({ status: 503, body: { ok: false, database: 'postgres', redis: false } });
-    // Liveness does not follow Redis: the process is fine, an orchestrator must not restart it.
+    expect(await ready()).toEqual({ status: 200, body: { ok: true, database: 'postgres', redis: false } });
+    expect(await metric()).toBe('0');
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
     await redis.start();
-    let last = 0;
-    const poll = setInterval(() => void ready().then((r) => (last = r.status)), 50);
+    let last: unknown = false;
+    const poll = setInterval(() => void ready().then((r) => (last = r.body.redis)), 50);
     try {
-      await waitFor(() => last === 200, 5_000, 'ready again');
+      await waitFor(() => last === true, 5_000, 'redis reported back');
     } finally {
       clearInterval(poll);
     }
+    expect(await metric()).toBe('1');
   });
 });

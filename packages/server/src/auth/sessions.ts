@@ -11,6 +11,7 @@ export interface SessionUser {
   email: string;
   displayName: string;
   sessionId: string;
+  expiresAt: Date;
 }
 
 export async function createSession(
@@ -28,7 +29,7 @@ export async function userForSession(db: Conn, token: string | undefined): Promi
   if (!token || token.length > 100) return null;
   const id = sha256(token);
   const [row] = await db
-    .select({ id: users.id, email: users.email, displayName: users.displayName })
+    .select({ id: users.id, email: users.email, displayName: users.displayName, expiresAt: sessions.expiresAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.id, id), gt(sessions.expiresAt, new Date())));

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Fanout } from '../hub/fanout';
-import { metricsText, opsCommitted } from '../metrics';
+import { metricsText, opsCommitted, redisConnected } from '../metrics';
 
 export function registerMetrics(app: FastifyInstance, fanout: Fanout): void {
   // Every op this node commits is published once with this node as origin (store → hub →
@@ -15,6 +15,7 @@ export function registerMetrics(app: FastifyInstance, fanout: Fanout): void {
   app.addHook('onClose', async () => stop());
 
   app.get('/metrics', async (_req, reply) => {
+    redisConnected.set(fanout.connected === false ? 0 : 1);
     const { contentType, body } = await metricsText();
     return reply.type(contentType).send(body);
   });

@@ -48,6 +48,7 @@ async function authenticateSm(db: Conn, scriptId: string, sm: SmCredential): Pro
     showId: row.showId,
     sessionId: user.sessionId,
     showRole,
+    expiresAt: user.expiresAt.getTime(),
   };
 }
 
@@ -78,6 +79,7 @@ async function authenticateCrew(db: Conn, scriptId: string, token: string): Prom
     crewRole: crew.role,
     showId: crew.showId,
     expiresAt: crew.expiresAt.getTime(),
+    generation: crew.generation,
     allDepartments: crew.allDepartments,
     departmentIds: crew.departmentIds,
   };

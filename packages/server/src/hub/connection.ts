@@ -173,7 +173,7 @@ export class Connection {
       }
       this.hub.register(this, identity);
       this.identity = identity;
-      if (identity.role === 'crew') this.armExpiry(identity.expiresAt);
+      if (identity.expiresAt !== undefined) this.armExpiry(identity.expiresAt);
       const view = identity.role === 'sm' ? FULL_VIEW : crewView(identity.allDepartments, identity.departmentIds);
       const member = new Member(this.socket, identity, hello.deviceId, view, viewKey(view));
       const room = this.hub.room(this.scriptId);
@@ -226,21 +226,24 @@ export class Connection {
     this.expiryTimer.unref();
   }
 
-  /** At the link's expiry: close, unless the SM extended it meanwhile (re-read, re-arm). */
+  /**
+   * At the credential's expiry (a crew link's, or an SM session's): close, unless it was
+   * extended meanwhile (re-read, re-arm). Crew see 'expired'; an SM 'logged-out' (sign in again).
+   */
   private async checkExpiry(expiresAt: number): Promise<void> {
     this.expiryTimer = null;
     const id = this.identity;
-    if (this.closed || id?.role !== 'crew') return;
+    if (this.closed || !id) return;
     if (Date.now() < expiresAt) return this.armExpiry(expiresAt);
     let fresh: number | null = null;
     try {
-      fresh = await this.hub.crewExpiry(id.crewId);
+      fresh = id.role === 'crew' ? await this.hub.crewExpiry(id.crewId) : await this.hub.sessionExpiry(id.sessionId);
     } catch {
-      // Cannot tell: the link's known expiry stands.
+      // Cannot tell: the known expiry stands.
     }
     if (this.closed) return;
     if (fresh !== null && fresh > Date.now()) this.armExpiry(fresh);
-    else this.close(CloseCode.POLICY, PolicyReason.EXPIRED);
+    else this.close(CloseCode.POLICY, id.role === 'crew' ? PolicyReason.EXPIRED : PolicyReason.LOGGED_OUT);
   }
 
   // ---- message loop --------------------------------------------------------------------------

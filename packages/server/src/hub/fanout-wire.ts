@@ -3,7 +3,7 @@
  * input (another node may run an older or newer build during a rolling deploy).
  */
 import { z } from 'zod';
-import { Actor, IsoDateTime, PatchSchema, PlaybackState, PolicyReason, PrevSchema } from '@cuebe/protocol';
+import { Actor, IsoDateTime, PatchSchema, PlaybackState, PolicyReason, PrevSchema, ShowRole } from '@cuebe/protocol';
 import type { FanoutMessage } from './fanout';
 
 /** Bumped when the envelope changes; a node drops envelopes of a version it does not know. */
@@ -61,7 +61,39 @@ const AccessMessage = z.strictObject({
   userId: SomeId.optional(),
 });
 
-const WireMessage = z.discriminatedUnion('type', [EntryMessage, PlaybackMessage, AccessMessage]);
+const Name = z.string().max(500);
+const DeviceId = z.string().min(1).max(200);
+
+const PresenceMember = z.discriminatedUnion('role', [
+  z.strictObject({
+    role: z.literal('sm'),
+    userId: SomeId,
+    name: Name,
+    deviceId: DeviceId,
+    showRole: ShowRole.optional(),
+    editing: SomeId.nullable().optional(),
+  }),
+  z.strictObject({
+    role: z.literal('crew'),
+    crewId: SomeId,
+    name: Name,
+    crewRole: Name,
+    allDepartments: z.boolean(),
+    departmentIds: z.array(SomeId).max(1_000),
+    deviceId: DeviceId,
+  }),
+]);
+
+const PresenceMessage = z.strictObject({
+  type: z.literal('presence'),
+  origin: NodeId,
+  scriptId: SomeId,
+  // A snapshot of one node's sockets on one script; bounded so one message stays small enough.
+  members: z.array(PresenceMember).max(20_000),
+  ttlMs: z.number().int().min(1_000).max(120_000),
+});
+
+const WireMessage = z.discriminatedUnion('type', [EntryMessage, PlaybackMessage, AccessMessage, PresenceMessage]);
 
 const Envelope = z.strictObject({ v: z.literal(WIRE_VERSION), msg: WireMessage });
 

@@ -5,11 +5,24 @@
  * its own echo from a relayed message, and relayed ops are never persisted again.
  */
 import { randomUUID } from 'node:crypto';
-import type { PlaybackState, PolicyReason } from '@cuebe/protocol';
+import type { PlaybackState, PolicyReason, ShowRole } from '@cuebe/protocol';
 import type { ConflictInfo, LogEntry } from '../scripts/store';
 
 /** Why sockets must close: a policy reason (1008), 'changed' (4010 reconnect), 'deleted' (4004). */
 export type AccessReason = PolicyReason | 'changed' | 'deleted';
+
+/** One socket's presence as another node reports it (a snapshot entry, see 'presence'). */
+export type PresenceMemberWire =
+  | { role: 'sm'; userId: string; name: string; deviceId: string; showRole?: ShowRole; editing?: string | null }
+  | {
+      role: 'crew';
+      crewId: string;
+      name: string;
+      crewRole: string;
+      allDepartments: boolean;
+      departmentIds: string[];
+      deviceId: string;
+    };
 
 export type FanoutMessage =
   /** A committed version of a script (with the conflicts it caused, to tell the other editor). */
@@ -28,7 +41,13 @@ export type FanoutMessage =
       scriptId?: string;
       showId?: string;
       userId?: string;
-    };
+    }
+  /**
+   * Every socket one node holds on a script, in full (not a delta): sent on joins and leaves
+   * (coalesced), as a heartbeat, empty when the room empties or the node stops. A receiver
+   * keeps the latest per (origin, script) for ttlMs after receipt, so a dead node's entries go.
+   */
+  | { type: 'presence'; origin: string; scriptId: string; members: PresenceMemberWire[]; ttlMs: number };
 
 export type FanoutHandler = (msg: FanoutMessage) => void;
 
@@ -47,9 +66,12 @@ export interface Fanout {
    * from other nodes may have been missed: each time the subscription is live again (Redis
    * restarted, connection dropped) — a refill then leaves no hole — and, while it is down,
    * periodically (about every second), so edits still cross nodes during an outage, late.
-   * In-process: never.
+   * In-process: never. `live` is true when the subscription has just become live again, false
+   * for the periodic calls while it is down.
    */
-  onReconnect?(handler: () => void): () => void;
+  onReconnect?(handler: (live: boolean) => void): () => void;
+  /** True while messages from other nodes arrive (in-process: always). For /readyz and metrics. */
+  readonly connected?: boolean;
   /** Rejects when the link to other nodes is down (readiness). In-process: always fine. */
   check?(): Promise<void>;
   close(): Promise<void>;
@@ -69,7 +91,9 @@ export class LocalFanout implements Fanout {
     return () => this.handlers.delete(handler);
   }
 
-  onReconnect(_handler: () => void): () => void {
+  readonly connected = true;
+
+  onReconnect(_handler: (live: boolean) => void): () => void {
     return () => {};
   }
 

@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { CloseCode, LIMITS, type Hello, type PlaybackState } from '@cuebe/protocol';
 import type { AppContext } from '../context';
-import { crew } from '../db/schema';
+import { crew, sessions } from '../db/schema';
 import type { CommitInput, CommitResult, ConflictInfo, LogEntry } from '../scripts/store';
 import { authenticate, type SmCredential } from './auth';
 import type { Connection } from './connection';
@@ -14,6 +14,8 @@ import type { AccessReason, FanoutMessage } from './fanout';
 import { Refusal, type Identity } from './identity';
 import { catchUpsServed, commitToWrite, redisGapsRefilled, slowConsumersCutOff, snapshotsServed } from '../metrics';
 import { Room, type RoomMetrics } from './room';
+import { PRESENCE_HEARTBEAT_MS, PRESENCE_SWEEP_MS, PRESENCE_TTL_MS, RemotePresence, toWire } from './cluster-presence';
+import { recheckAccess } from './recheck';
 import { playbackOut } from './live';
 
 const VIEW_CHANGES_KEPT = 10_000;
@@ -74,6 +76,15 @@ export class Hub {
   private readonly unsubscribe: () => void;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closing = false;
+  /** Other nodes' sockets, per script (cluster-presence.ts). */
+  readonly remotePresence = new RemotePresence();
+  /** Scripts whose local membership changed since the last presence snapshot went out. */
+  private readonly presenceDirty = new Set<string>();
+  private presenceFlushTimer: NodeJS.Timeout | null = null;
+  private readonly presenceTimers: NodeJS.Timeout[] = [];
+  private readonly unsubscribeReconnect: () => void;
+  /** A re-check of every socket's access is running (one at a time). */
+  private rechecking: Promise<void> | null = null;
   private readonly roomMetrics: RoomMetrics = {
     delivered: (entry) => commitToWrite.observe(Math.max(0, this.now() - Date.parse(entry.at)) / 1000),
     caughtUp: (kind) => (kind === 'snapshot' ? snapshotsServed : catchUpsServed).inc(),
@@ -86,7 +97,9 @@ export class Hub {
     readonly options: HubOptions = defaultHubOptions(),
   ) {
     this.unsubscribe = ctx.fanout.subscribe((msg) => this.onFanout(msg));
+    this.unsubscribeReconnect = ctx.fanout.onReconnect?.((live) => live && this.onLinkBack()) ?? (() => {});
     this.setHeartbeat(options.heartbeatMs);
+    this.startPresenceTimers();
   }
 
   get log(): AppContext['log'] {
@@ -159,6 +172,8 @@ export class Hub {
       onEmpty: (r) => this.dropRoom(r),
       onError: (err, what) => this.ctx.log.warn({ err, scriptId }, `room ${what} failed`),
       metrics: this.roomMetrics,
+      remotePresence: (id) => this.remotePresence.members(id),
+      onMembership: (r) => this.markLocalPresence(r.scriptId),
     });
     // A room that could not read its version is not kept: the next join tries afresh.
     created.ready.catch(() => this.dropRoom(created));
@@ -197,6 +212,7 @@ export class Hub {
       this.rooms.get(msg.entry.scriptId)?.receive(msg.entry, msg.conflicts);
       return;
     }
+    if (msg.type === 'presence') return this.onRemotePresence(msg);
     this.accessEpoch++;
     if (msg.reason === 'changed' && msg.crewId) this.noteViewChange(msg.crewId);
     this.recentAccess.push({ epoch: this.accessEpoch, msg });
@@ -287,6 +303,91 @@ export class Hub {
       );
   }
 
+  // ---- presence across nodes (cluster-presence.ts) --------------------------------------------
+
+  private startPresenceTimers(): void {
+    const every = (ms: number, f: () => void) => {
+      const t = setInterval(f, ms);
+      t.unref();
+      this.presenceTimers.push(t);
+    };
+    every(PRESENCE_HEARTBEAT_MS, () => {
+      for (const scriptId of this.rooms.keys()) this.publishPresence(scriptId);
+    });
+    every(PRESENCE_SWEEP_MS, () => {
+      for (const scriptId of this.remotePresence.expire()) this.rooms.get(scriptId)?.presenceChanged();
+    });
+  }
+
+  private onRemotePresence(msg: Extract<FanoutMessage, { type: 'presence' }>): void {
+    // Our own snapshot (in-process fan-out and the publish-time local delivery): rooms count
+    // their own members already.
+    if (msg.origin === this.nodeId) return;
+    if (this.remotePresence.receive(msg)) this.rooms.get(msg.scriptId)?.presenceChanged();
+  }
+
+  /** Joins and leaves within presenceDelayMs go out as one snapshot per script. */
+  private markLocalPresence(scriptId: string): void {
+    if (this.closing) return;
+    this.presenceDirty.add(scriptId);
+    if (this.presenceFlushTimer) return;
+    this.presenceFlushTimer = setTimeout(() => {
+      this.presenceFlushTimer = null;
+      const dirty = [...this.presenceDirty];
+      this.presenceDirty.clear();
+      for (const id of dirty) this.publishPresence(id);
+    }, this.options.presenceDelayMs);
+  }
+
+  /** This node's sockets on a script, in full (none: the room emptied, or we are stopping). */
+  private publishPresence(scriptId: string, members = toWire(this.rooms.get(scriptId)?.members ?? [])): void {
+    this.ctx.fanout
+      .publish({ type: 'presence', origin: this.nodeId, scriptId, members, ttlMs: PRESENCE_TTL_MS })
+      .catch((err: unknown) => this.ctx.log.warn({ err, scriptId }, 'presence publish failed'));
+  }
+
+  // ---- after a fan-out outage ----------------------------------------------------------------
+
+  /**
+   * The subscription is live again after messages may have been lost: tell the others who is
+   * here (their copy may have expired), and re-check every socket's access, since a revocation
+   * published meanwhile never arrived. (Entries are refilled by refillAll, wired in app.ts.)
+   */
+  private onLinkBack(): void {
+    if (this.closing) return;
+    for (const scriptId of this.rooms.keys()) this.publishPresence(scriptId);
+    void this.recheckAll();
+  }
+
+  /** Close every open socket whose credential no longer holds (see recheck.ts). */
+  recheckAll(): Promise<void> {
+    this.rechecking ??= (async () => {
+      try {
+        const closes = await recheckAccess(this.ctx.database.db, this.connections);
+        for (const { socket, reason } of closes) {
+          const { code, reason: text } = closeFor(reason);
+          socket.close(code, text);
+        }
+        if (closes.length > 0) this.ctx.log.info({ closed: closes.length }, 'access re-check closed sockets');
+      } catch (err) {
+        // The database is down too: the sockets stay until it answers; the next reconnect retries.
+        this.ctx.log.warn({ err }, 'access re-check failed');
+      } finally {
+        this.rechecking = null;
+      }
+    })();
+    return this.rechecking;
+  }
+
+  /** An SM session's current expiry (ms), or null when it is gone. */
+  async sessionExpiry(sessionId: string): Promise<number | null> {
+    const [row] = await this.ctx.database.db
+      .select({ expiresAt: sessions.expiresAt })
+      .from(sessions)
+      .where(eq(sessions.id, sessionId));
+    return row ? row.expiresAt.getTime() : null;
+  }
+
   // ---- liveness and shutdown -----------------------------------------------------------------
 
   setHeartbeat(ms: number): void {
@@ -299,9 +400,14 @@ export class Hub {
 
   /** Close every socket with 1001 (clients reconnect, to any node) and stop. */
   async close(graceMs = 1_000): Promise<void> {
+    // Other nodes drop our sockets from presence now rather than at the TTL.
+    for (const scriptId of this.rooms.keys()) this.publishPresence(scriptId, []);
     this.closing = true;
     this.unsubscribe();
+    this.unsubscribeReconnect();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    for (const t of this.presenceTimers) clearInterval(t);
+    if (this.presenceFlushTimer) clearTimeout(this.presenceFlushTimer);
     const sockets = [...this.connections].map((c) => c.socket);
     for (const conn of [...this.connections]) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
     const closed = Promise.all(sockets.map((s) => s.whenClosed?.()));

@@ -10,6 +10,8 @@ export interface SmIdentity {
   readonly sessionId: string;
   /** Their role on the script's show (docs/SPEC.md P11): a viewer's ops are refused. Absent: owner. */
   readonly showRole?: ShowRole;
+  /** When that session ends (ms since epoch): the socket closes then (1008 logged-out). */
+  readonly expiresAt?: number;
 }
 
 export interface CrewIdentity {
@@ -21,6 +23,8 @@ export interface CrewIdentity {
   readonly showId: string;
   /** When the link stops working (ms since epoch). */
   readonly expiresAt: number;
+  /** The link's generation when checked: a rotation bumps it, so a re-check can tell. */
+  readonly generation?: number;
   readonly allDepartments: boolean;
   readonly departmentIds: readonly string[];
 }

@@ -5,7 +5,20 @@
  */
 import type { Presence, PresenceCrew } from '@cuebe/protocol';
 import { editorsOf, type EditorSocket } from './editors';
-import type { Member } from './member';
+import type { CrewIdentity, SmIdentity } from './identity';
+
+/**
+ * What presence needs of a socket: who and which device. A local Member fits, and so does an
+ * entry of another node's snapshot (cluster-presence.ts), so both count in one computation.
+ */
+export interface PresenceMember {
+  readonly identity:
+    | Pick<SmIdentity, 'role' | 'userId' | 'name' | 'showRole'>
+    | Pick<CrewIdentity, 'role' | 'crewId' | 'name' | 'crewRole' | 'allDepartments' | 'departmentIds'>;
+  readonly deviceId: string;
+  /** The row an SM device is editing (issue 9). */
+  readonly editing?: string | null;
+}
 
 export interface PresenceState {
   /** Sent to SM sockets. */
@@ -16,7 +29,7 @@ export interface PresenceState {
   smKey: string;
 }
 
-export function computePresence(members: Iterable<Member>): PresenceState {
+export function computePresence(members: Iterable<PresenceMember>): PresenceState {
   const smDevices = new Set<string>();
   const crew = new Map<string, { entry: PresenceCrew; devices: Set<string> }>();
   const team: EditorSocket[] = [];

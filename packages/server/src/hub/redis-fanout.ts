@@ -57,7 +57,7 @@ export class RedisFanout implements Fanout {
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly handlers = new Set<FanoutHandler>();
-  private readonly reconnectHandlers = new Set<() => void>();
+  private readonly reconnectHandlers = new Set<(live: boolean) => void>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly maxUnsent: number;
   private readonly log?: FanoutLog;
@@ -118,17 +118,17 @@ export class RedisFanout implements Fanout {
           resolveFirst();
           // The subscription is live: anything published from now on arrives, so a refill
           // from the database now leaves no hole.
-          this.signalRefill();
+          this.signalRefill(true);
         },
         (err: unknown) => this.noteDown('subscriber', err),
       );
     });
   }
 
-  private signalRefill(): void {
+  private signalRefill(live: boolean): void {
     for (const h of [...this.reconnectHandlers]) {
       try {
-        h();
+        h(live);
       } catch (err) {
         this.log?.error({ err }, 'redis fan-out: reconnect handler failed');
       }
@@ -137,7 +137,7 @@ export class RedisFanout implements Fanout {
 
   private startPolling(): void {
     if (this.closed || this.pollTimer || this.pollWhileDownMs <= 0) return;
-    this.pollTimer = setInterval(() => this.signalRefill(), this.pollWhileDownMs);
+    this.pollTimer = setInterval(() => this.signalRefill(false), this.pollWhileDownMs);
     this.pollTimer.unref();
   }
 
@@ -159,6 +159,12 @@ export class RedisFanout implements Fanout {
   async publish(msg: FanoutMessage): Promise<void> {
     for (const h of this.handlers) h(msg);
     if (this.closed) return;
+    // Presence is a snapshot repeated every few seconds and on reconnect: one that cannot go out
+    // now is stale by then, so it is not kept for resending (nor does it wait behind entries).
+    if (msg.type === 'presence') {
+      if (this.pub.status === 'ready') this.pub.publish(this.channel, encodeMessage(msg)).catch(() => {});
+      return;
+    }
     this.send(encodeMessage(msg));
   }
 
@@ -167,7 +173,7 @@ export class RedisFanout implements Fanout {
     return () => this.handlers.delete(handler);
   }
 
-  onReconnect(handler: () => void): () => void {
+  onReconnect(handler: (live: boolean) => void): () => void {
     this.reconnectHandlers.add(handler);
     return () => this.reconnectHandlers.delete(handler);
   }

@@ -17,7 +17,7 @@ import { changeFor, changesMessage } from './encode';
 import { Refusal } from './identity';
 import type { Member } from './member';
 import { Outgoing } from './outgoing';
-import { computePresence } from './presence';
+import { computePresence, type PresenceMember } from './presence';
 
 export interface RoomOptions {
   /** How long a version gap may last before the room reads the missing versions. */
@@ -36,6 +36,10 @@ export interface RoomOptions {
   onError: (err: unknown, what: string) => void;
   /** Where the room reports what it did (Prometheus on a server; nothing in unit tests). */
   metrics?: RoomMetrics;
+  /** Sockets other nodes hold on this script (cluster-presence.ts), counted in presence. */
+  remotePresence?: (scriptId: string) => readonly PresenceMember[];
+  /** A socket joined or left (the hub tells other nodes). */
+  onMembership?: (room: Room) => void;
 }
 
 export interface RoomMetrics {
@@ -136,6 +140,7 @@ export class Room {
     }
     g.members.add(m);
     this.markPresence();
+    this.opts.onMembership?.(this);
   }
 
   leave(m: Member): void {
@@ -147,6 +152,7 @@ export class Room {
       g.members.delete(m);
       if (g.members.size === 0) this.groups.delete(m.viewKey);
     }
+    this.opts.onMembership?.(this);
     if (this.members.size === 0) this.opts.onEmpty(this);
     else this.markPresence();
   }
@@ -415,9 +421,15 @@ export class Room {
 
   // ---- presence ------------------------------------------------------------------------------
 
-  /** An SM device moved to another row: its team's presence shows it. */
+  /** Presence changed elsewhere (another node's sockets): send it again, coalesced. */
+  presenceChanged(): void {
+    this.markPresence();
+  }
+
+  /** An SM device moved to another row: its team's presence shows it, on every node. */
   editingChanged(): void {
     this.markPresence();
+    this.opts.onMembership?.(this);
   }
 
   /** A device reported its clock sync: the SMs' presence shows it (coalesced like joins). */
@@ -433,7 +445,8 @@ export class Room {
   private flushPresence(): void {
     this.presenceTimer = null;
     if (this.disposed) return;
-    const p = computePresence(this.members);
+    const remote = this.opts.remotePresence?.(this.scriptId);
+    const p = computePresence(remote && remote.length > 0 ? [...this.members, ...remote] : this.members);
     const smChanged = p.smKey !== this.lastSmKey;
     this.lastSmKey = p.smKey;
     let full: Outgoing | undefined;

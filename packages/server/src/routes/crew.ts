@@ -100,8 +100,10 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const [row] = await db.update(crew).set(set).where(eq(crew.id, crewId)).returning();
     const viewChanged =
       all !== before.allDepartments || [...departmentIds].sort().join() !== [...before.departmentIds].sort().join();
-    // Open sockets hold the old view: make them reconnect for the new one.
-    if (viewChanged) await closeSockets(crewId, 'changed');
+    // Open sockets hold the old view: make them reconnect for the new one. A shorter expiry
+    // too: every node's sockets armed their close at the old one, and reconnect at the new.
+    const shortened = row!.expiresAt.getTime() < before.expiresAt.getTime();
+    if (viewChanged || shortened) await closeSockets(crewId, 'changed');
     return { crew: toCrewWithLink(ctx, linkBase(ctx, req), row!) };
   });
 
