@@ -5,6 +5,13 @@
 import type { ChildProcess } from 'node:child_process';
 
 const live = new Set<ChildProcess>();
+const cleanups = new Set<() => void>();
+
+/** Synchronous cleanup (temp directories) that must also run when the bench is stopped early. */
+export function atExit(f: () => void): () => void {
+  cleanups.add(f);
+  return () => cleanups.delete(f);
+}
 
 export function track(child: ChildProcess): void {
   live.add(child);
@@ -13,6 +20,7 @@ export function track(child: ChildProcess): void {
 
 process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
+  for (const f of cleanups) f();
 });
 process.once('SIGINT', () => process.exit(130));
 process.once('SIGTERM', () => process.exit(143));

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { z } from 'zod';
 import { CrewAssignment, Department, Element, Script, Show, User } from '@cuebe/protocol';
+import { atExit } from './children';
 import type { CrewSocketSpec } from './ipc';
 import { mapLimit, Rest } from './rest';
 import { startServerChild, type ServerChild } from './server-process';
@@ -71,6 +72,7 @@ const CrewWithLink = z.object({ ...CrewAssignment.shape, link: z.string().nullab
 
 async function startCuebe(opts: TargetOptions): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cuebe-bench-'));
+  const forget = atExit(() => rmSync(dataDir, { recursive: true, force: true }));
   const pgDb = opts.pgAdminUrl ? await freshPgDatabase(opts.pgAdminUrl) : null;
   const env: Record<string, string> = {
     PORT: '0',
@@ -130,6 +132,7 @@ async function startCuebe(opts: TargetOptions): Promise<Target> {
     async stop() {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
+      forget();
       await pgDb?.drop();
     },
   };
