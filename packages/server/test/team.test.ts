@@ -132,6 +132,10 @@ describe(`production team (${backend})`, () => {
     const err = await w.next('error');
     expect(err).toMatchObject({ code: ErrorCode.FORBIDDEN, opId, retryable: false });
     expect(err.message).toMatch(/viewer/);
+    // Nor may a viewer call the show.
+    const commandId = randomUUID();
+    w.send({ type: 'command', commandId, command: { kind: 'play' } });
+    expect(await w.next('commandError')).toMatchObject({ commandId, code: ErrorCode.FORBIDDEN });
     await stillOpen(w);
     expect(await versionOf(scriptId)).toBe(0);
     expect(w.invalid).toEqual([]);
