@@ -17,6 +17,7 @@ import { isDenial } from './useCrewAccess';
 import { LinkEndedPage, reasonFromError } from './LinkEndedPage';
 import { CrewCueList } from './CrewCueList';
 import { ChangeToast } from './ChangeToast';
+import { CrewShowOrList } from '../show/CrewShowOrList';
 
 export function CrewScriptPage({ scriptId }: { scriptId: string }) {
   const token = crewToken();
@@ -61,7 +62,7 @@ function CrewLive({ live }: { live: SyncClient }) {
               <h1>{script.name}</h1>
               <SmPresence live={live} />
             </div>
-            <CrewCueList live={live} />
+            <CrewShowOrList live={live} list={<CrewCueList live={live} />} />
           </>
         )}
       </main>

@@ -27,6 +27,7 @@ import { nextCueName, tableRows } from './rows';
 import { useViewerState } from './useViewerState';
 import { useEditingBy, useShowRole } from './useTeam';
 import '../sm/team.css';
+import { LivePanel } from '../show/LivePanel';
 
 export default function Workspace({ user, scriptId }: { user: User; scriptId: string }) {
   const live = useLiveScript(scriptId);
@@ -280,6 +281,7 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
             <PresenceBadge live={live} />
           </div>
         </div>
+        <LivePanel live={live} selection={selection} />
         <Toolbar
           departments={departments}
           selectedCount={selection.size}

@@ -1,0 +1,203 @@
+/**
+ * The SM's live controls above the cue table: transport (play, pause, safety hold with a reason,
+ * resume, complete, stop, seek to a time or a cue), the show clock, the next cues with their
+ * countdowns, and STANDBY / GO. Keyboard: Space = GO on the standby cue, S = standby the next
+ * cue (not while typing in a field). Refusals are shown as the server words them.
+ */
+import './show.css';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { CommandFailed, type SyncClient } from '@cuebe/client';
+import type { PlaybackCommand, PlaybackStatus } from '@cuebe/protocol';
+import { parseOffset } from '../lib/time';
+import { Countdown, ShowClock } from './ShowClock';
+import { STATUS_LABEL } from './format';
+import { useCueRows, usePlayback } from './usePlayback';
+
+const CAN: Record<string, readonly PlaybackStatus[]> = {
+  play: ['STOPPED'],
+  pause: ['PLAYING'],
+  safety: ['PLAYING', 'PAUSED'],
+  resume: ['PAUSED', 'SAFETY'],
+  complete: ['PLAYING', 'PAUSED', 'SAFETY'],
+  stop: ['PLAYING', 'PAUSED', 'SAFETY', 'COMPLETE'],
+  go: ['PLAYING', 'PAUSED', 'SAFETY'],
+};
+
+export function LivePanel({ live, selection }: { live: SyncClient; selection: ReadonlySet<string> }) {
+  const playback = usePlayback(live);
+  const rows = useCueRows(live, playback);
+  const [error, setError] = useState<string | null>(null);
+  const [reason, setReason] = useState('');
+  const [seekText, setSeekText] = useState('');
+
+  const send = useCallback(
+    (cmd: PlaybackCommand) => {
+      setError(null);
+      live.command(cmd).catch((e: unknown) => setError(e instanceof CommandFailed ? e.message : String(e)));
+    },
+    [live],
+  );
+
+  const status = playback?.status ?? 'STOPPED';
+  const standby = useMemo(() => rows.filter((r) => r.status === 'standby'), [rows]);
+  const upcoming = useMemo(() => rows.filter((r) => r.status === 'upcoming'), [rows]);
+  const nextToStandby = upcoming[0]?.cue ?? null;
+  const goTarget = standby[0]?.cue ?? null;
+  const current = rows.find((r) => r.status === 'current')?.cue ?? null;
+
+  const go = useCallback(() => {
+    if (goTarget && CAN.go!.includes(status)) send({ kind: 'go', cueId: goTarget.id });
+  }, [goTarget, status, send]);
+  const standbyNext = useCallback(() => {
+    if (nextToStandby && status !== 'COMPLETE') send({ kind: 'standby', cueIds: [nextToStandby.id] });
+  }, [nextToStandby, status, send]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+      if (e.metaKey || e.ctrlKey || e.altKey) return;
+      if (e.code === 'Space') {
+        e.preventDefault();
+        go();
+      } else if (e.key === 's' || e.key === 'S') {
+        e.preventDefault();
+        standbyNext();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [go, standbyNext]);
+
+  const seek = () => {
+    const cue = rows.find((r) => r.cue.name.toLowerCase() === seekText.trim().toLowerCase());
+    if (cue) return send({ kind: 'seek', cueId: cue.cue.id });
+    const ms = parseOffset(seekText);
+    if (ms === null || ms < 0) return setError('Seek to a time (like 1:30) or a cue name');
+    send({ kind: 'seek', showMs: ms });
+  };
+
+  const can = (k: keyof typeof CAN) => CAN[k]!.includes(status);
+  return (
+    <section
+      className={`live-panel status-${status.toLowerCase()}`}
+      aria-label="Live show controls"
+      data-testid="live-panel"
+    >
+      <div className="lp-row">
+        <span className="lp-status" data-testid="live-status">
+          {STATUS_LABEL[status]}
+          {status === 'SAFETY' && playback?.safetyReason ? `: ${playback.safetyReason}` : ''}
+        </span>
+        <ShowClock live={live} next={goTarget ?? nextToStandby} />
+        <div className="lp-transport" role="group" aria-label="Transport">
+          <button disabled={!can('play')} onClick={() => send({ kind: 'play' })}>
+            ▶ Play
+          </button>
+          <button disabled={!can('pause')} onClick={() => send({ kind: 'pause' })}>
+            ❚❚ Pause
+          </button>
+          <button disabled={!can('resume')} onClick={() => send({ kind: 'resume' })}>
+            Resume
+          </button>
+          <button disabled={!can('complete')} onClick={() => send({ kind: 'complete' })}>
+            Complete
+          </button>
+          <button disabled={!can('stop')} onClick={() => send({ kind: 'stop' })}>
+            ■ Stop
+          </button>
+        </div>
+      </div>
+      <div className="lp-row">
+        <form
+          className="lp-inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!reason.trim()) return setError('Say why the show is held');
+            send({ kind: 'safety', reason: reason.trim() });
+            setReason('');
+          }}
+        >
+          <input
+            aria-label="Hold reason"
+            placeholder="Hold reason (e.g. actor down)"
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+          />
+          <button className="danger" disabled={!can('safety')}>
+            Safety hold
+          </button>
+        </form>
+        <form
+          className="lp-inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            seek();
+          }}
+        >
+          <input
+            aria-label="Seek to"
+            placeholder="Seek: 1:30 or cue name"
+            value={seekText}
+            onChange={(e) => setSeekText(e.target.value)}
+            list="lp-cue-names"
+          />
+          <datalist id="lp-cue-names">
+            {rows.map((r) => (
+              <option key={r.cue.id} value={r.cue.name} />
+            ))}
+          </datalist>
+          <button disabled={status === 'COMPLETE'}>Seek</button>
+        </form>
+        <button
+          disabled={selection.size === 0 && (playback?.highlightedIds.length ?? 0) === 0}
+          onClick={() => send({ kind: 'highlight', ids: [...selection] })}
+          title="Highlight the selected rows on every device (nothing selected: clear)"
+        >
+          {selection.size > 0 ? `Highlight ${selection.size}` : 'Clear highlight'}
+        </button>
+      </div>
+      <div className="lp-calls">
+        <div className="lp-next" aria-label="Next cues">
+          {current && (
+            <div className="lp-cue current">
+              <span className="lp-cue-tag">Current</span> {current.name}
+            </div>
+          )}
+          {[...standby, ...upcoming].slice(0, 4).map((r) => (
+            <div key={r.cue.id} className={`lp-cue ${r.status}`} data-testid={`lp-cue-${r.status}`}>
+              <span className="lp-cue-tag">{r.status === 'standby' ? 'Standby' : 'Next'}</span>
+              <span className="lp-cue-name">{r.cue.name}</span>
+              <Countdown live={live} offsetMs={r.cue.offsetMs} />
+            </div>
+          ))}
+          {rows.length === 0 && <div className="muted">No cues yet.</div>}
+        </div>
+        <div className="lp-call-buttons">
+          <button
+            className="lp-standby"
+            disabled={!nextToStandby || status === 'COMPLETE'}
+            onClick={standbyNext}
+            aria-keyshortcuts="S"
+          >
+            Standby {nextToStandby?.name ?? ''} <kbd>S</kbd>
+          </button>
+          <button
+            className="lp-go"
+            data-testid="go-button"
+            disabled={!goTarget || !can('go')}
+            onClick={go}
+            aria-keyshortcuts="Space"
+          >
+            GO {goTarget?.name ?? ''} <kbd>Space</kbd>
+          </button>
+        </div>
+      </div>
+      {error && (
+        <p className="lp-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,24 @@
+/** Show-time text: "1:02:03" elapsed, "T−0:12" countdowns, "+0:03" late. */
+import { formatOffset } from '../lib/time';
+
+export function formatShowTime(ms: number): string {
+  return formatOffset(Math.max(0, Math.floor(ms / 1000) * 1000));
+}
+
+/** A countdown to a cue: whole seconds, rounded up while ahead ("T−0:05" until the last second). */
+export function formatCountdown(ms: number): string {
+  if (ms >= 0) {
+    const s = Math.ceil(ms / 1000);
+    return `T−${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  }
+  const s = Math.floor(-ms / 1000);
+  return `+${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export const STATUS_LABEL = {
+  STOPPED: 'Stopped',
+  PLAYING: 'Running',
+  PAUSED: 'Paused',
+  SAFETY: 'HOLD',
+  COMPLETE: 'Complete',
+} as const;
