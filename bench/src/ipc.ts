@@ -36,7 +36,13 @@ const HistogramData = z.object({
   sumUs: z.number(),
 });
 
-export const CrewSocketSpec = z.object({ scriptId: z.string(), token: z.string(), deviceId: z.string() });
+export const CrewSocketSpec = z.object({
+  scriptId: z.string(),
+  token: z.string(),
+  deviceId: z.string(),
+  /** The node this socket connects to (several nodes: --cluster); else the command's wsBase. */
+  wsBase: z.string().optional(),
+});
 export type CrewSocketSpec = z.infer<typeof CrewSocketSpec>;
 
 /** Bench → load worker. */

@@ -59,7 +59,7 @@ function onFrame(crew: Crew, data: WebSocket.RawData, t: number): void {
 /** Open one socket and resolve once welcome and snapshot have arrived. */
 function open(wsBase: string, protocol: number, spec: CrewSocketSpec): Promise<Crew> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${wsBase}/ws/script/${spec.scriptId}`, { perMessageDeflate: false });
+    const ws = new WebSocket(`${spec.wsBase ?? wsBase}/ws/script/${spec.scriptId}`, { perMessageDeflate: false });
     const crew: Crew = { spec, ws, tracker: null };
     let welcomeVersion: number | null = null;
     let ready = false;

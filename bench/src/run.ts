@@ -18,6 +18,7 @@ import './children';
 import { waitForQuiet } from './proc';
 import { describe, markdown, problems, warnings } from './report';
 import { runScenario, type Result, type Scenario } from './scenario';
+import { startCuebeCluster } from './cluster-target';
 import { startTarget, type Target, type TargetName } from './targets';
 
 const { values } = parseArgs({
@@ -34,6 +35,8 @@ const { values } = parseArgs({
     'devices-per-crew': { type: 'string', default: '2' },
     'note-bytes': { type: 'string', default: '80' },
     pg: { type: 'boolean', default: false },
+    cluster: { type: 'string' },
+    'redis-down': { type: 'string', default: '3000' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'cpu-prof': { type: 'string' },
     json: { type: 'string' },
@@ -56,6 +59,9 @@ if (values.help) {
   --devices-per-crew D                            sockets sharing one crew link, e.g. phone + laptop (1–5, default 2)
   --note-bytes B                                  size of the notes field each op writes (default 80)
   --pg [--pg-url URL]                             Cuebe on PostgreSQL: a fresh database made through URL
+  --cluster N                                     Cuebe as N nodes on PostgreSQL (--pg-url) + a private redis-server;
+                                                  scenarios cluster (3,000 crew, 30 scripts) and cluster-redis
+                                                  (the same with Redis killed mid-window for --redis-down ms, default 3000)
   --cpu-prof DIR                                  write a CPU profile of the server over each measured window to DIR
   --json FILE                                     also write the results as JSON
   --quiet-wait S                                  before each run, wait up to S s for other processes to go quiet (default 60)
@@ -79,6 +85,8 @@ const Opts = z.object({
   n: int('n', 1, 20_000).optional(),
   m: int('m', 1, 1000).optional(),
   target: z.enum(['both', 'cuebe', 'baseline-ws']),
+  cluster: int('cluster', 2, 8).optional(),
+  redisDown: int('redis-down', 100, 60_000),
 });
 const parsed = Opts.safeParse({
   rate: values.rate,
@@ -94,6 +102,8 @@ const parsed = Opts.safeParse({
   n: values.n,
   m: values.m,
   target: values.target,
+  cluster: values.cluster,
+  redisDown: values['redis-down'],
 });
 if (!parsed.success) {
   console.error(`bench: ${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -115,6 +125,15 @@ function scenarios(list: string): Scenario[] {
     '5000': () => ({ ...base, name: '5,000 crew, 50 scripts', n: 5000, m: 50 }),
     // The same sockets at a pace one stage manager per script really edits (a change every half second).
     '5000-slow': () => ({ ...base, rate: 2, name: '5,000 crew, 50 scripts, 2 ops/s each', n: 5000, m: 50 }),
+    // Several nodes (--cluster): every script's crew spread over all nodes.
+    cluster: () => ({ ...base, name: `3,000 crew, 30 scripts, ${o.rate} ops/s each`, n: 3000, m: 30 }),
+    'cluster-redis': () => ({
+      ...base,
+      name: `3,000 crew, 30 scripts, ${o.rate} ops/s each, Redis killed for ${o.redisDown} ms`,
+      n: 3000,
+      m: 30,
+      redisRestart: { atS: Math.floor(o.duration / 3), downMs: o.redisDown },
+    }),
     idle: () => ({
       ...base,
       name: `idle memory, ${o.idleN} crew`,
@@ -127,17 +146,21 @@ function scenarios(list: string): Scenario[] {
       return { ...base, name: `${o.n} crew, ${o.m ?? 1} script(s)`, n: o.n, m: o.m ?? 1 };
     },
   };
-  const names = list === 'standard' ? ['idle', '100', '1000', '5000', '5000-slow'] : list.split(',');
+  const standard = o.cluster ? ['cluster', 'cluster-redis'] : ['idle', '100', '1000', '5000', '5000-slow'];
+  const names = list === 'standard' ? standard : list.split(',');
   return names.map((n) => {
     const f = byName[n.trim()];
-    if (!f) throw new Error(`unknown scenario "${n}" (standard, 100, 1000, 5000, 5000-slow, idle, custom)`);
+    if (!f)
+      throw new Error(
+        `unknown scenario "${n}" (standard, 100, 1000, 5000, 5000-slow, idle, custom, cluster, cluster-redis)`,
+      );
     return f();
   });
 }
 
 async function main(): Promise<number> {
   const list = scenarios(values.scenario ?? 'standard');
-  const targets: TargetName[] = o.target === 'both' ? ['cuebe', 'baseline-ws'] : [o.target];
+  const targets: TargetName[] = o.cluster ? [] : o.target === 'both' ? ['cuebe', 'baseline-ws'] : [o.target];
   const deadline = setTimeout(() => {
     console.error(`bench: over the ${o.maxSeconds} s limit; stopping everything.`);
     process.exit(3);
@@ -149,6 +172,15 @@ async function main(): Promise<number> {
   // Every server starts first and the scenarios alternate between them, so each comparison is
   // made minutes apart at most, under the same conditions on a machine others may share.
   const started: Target[] = [];
+  if (o.cluster) {
+    try {
+      started.push(await startCuebeCluster(o.cluster, values['pg-url']!));
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      console.error(`cluster: could not start: ${msg}`);
+      failures.push(`cluster: could not start: ${msg}`);
+    }
+  }
   for (const t of targets) {
     try {
       started.push(await startTarget(t, { pgAdminUrl: values.pg ? values['pg-url'] : undefined }));
@@ -165,7 +197,7 @@ async function main(): Promise<number> {
       for (let attempt = 0; attempt <= o.retryBusy; attempt++) {
         console.log(`\n▶ ${target.name} · ${sc.name}${attempt ? ` (again: attempt ${attempt + 1})` : ''}`);
         if (o.quietWait > 0) {
-          const pids = () => [process.pid, ...started.map((t) => t.server.pid)];
+          const pids = () => [process.pid, ...started.flatMap((t) => t.pids ?? [t.server.pid])];
           const other = await waitForQuiet(QUIET_CORES, o.quietWait * 1000, pids);
           if (other >= QUIET_CORES) console.log(`  the machine is busy: other processes use ${other.toFixed(2)} cores`);
         }

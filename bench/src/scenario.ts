@@ -25,6 +25,8 @@ export interface Scenario {
   durationS: number;
   /** Only open the sockets and measure memory. */
   idle: boolean;
+  /** Several nodes: kill Redis this far into the measured window and start it downMs later. */
+  redisRestart?: { atS: number; downMs: number };
 }
 
 export interface RunSettings {
@@ -96,7 +98,7 @@ export async function runScenario(target: Target, sc: Scenario, st: RunSettings)
 
     for (const s of seeded.scripts) {
       const sm = new SmDriver({
-        wsBase,
+        wsBase: s.smWsBase ?? wsBase,
         scriptId: s.id,
         elementId: s.elementId,
         headers: s.smHeaders,
@@ -133,7 +135,9 @@ export async function runScenario(target: Target, sc: Scenario, st: RunSettings)
           },
         }
       : null;
-    const window = sc.idle ? null : await drive(sc, sms, server.pid, pool, profile, log);
+    const restart =
+      sc.redisRestart && target.restartRedis ? { ...sc.redisRestart, run: target.restartRedis.bind(target) } : null;
+    const window = sc.idle ? null : await drive(sc, sms, target.pids ?? [server.pid], pool, profile, log, restart);
 
     // Every op sent must be acknowledged and reach every crew socket exactly once.
     const drainStart = Date.now();
@@ -197,10 +201,11 @@ export async function runScenario(target: Target, sc: Scenario, st: RunSettings)
 async function drive(
   sc: Scenario,
   sms: SmDriver[],
-  serverPid: number,
+  serverPids: number[],
   pool: WorkerPool,
   profile: { start: () => Promise<void>; stop: () => Promise<void> } | null,
   log: (l: string) => void,
+  restart: { atS: number; downMs: number; run: (downMs: number) => Promise<void> } | null = null,
 ) {
   const periodUs = 1e6 / sc.rate;
   const start = nowUs() + 50_000;
@@ -222,7 +227,7 @@ async function drive(
       ),
     );
   const sampleCpu = () => ({
-    server: cpuTimeUs(serverPid),
+    server: serverPids.reduce((a, p) => a + cpuTimeUs(p), 0),
     client: clientCpu(),
     machine: machineBusyUs(),
     at: nowUs(),
@@ -252,6 +257,13 @@ async function drive(
       void profile?.start();
     }),
     edge(measureEnd, () => (cpu1 = sampleCpu())),
+    ...(restart
+      ? [
+          edge(measureStart + restart.atS * 1e6, () => log(`  killing Redis for ${restart.downMs} ms`)).then(() =>
+            restart.run(restart.downMs).then(() => log('  Redis is back')),
+          ),
+        ]
+      : []),
   ]);
   await profile?.stop();
   const windowUs = cpu1.at - cpu0.at;

@@ -20,6 +20,8 @@ export interface SeededScript {
   id: string;
   /** Headers of the SM's socket handshake (session cookie, Origin). */
   smHeaders: Record<string, string>;
+  /** The node the SM's socket connects to (several nodes: --cluster); else the target's server. */
+  smWsBase?: string;
   /** The element the SM keeps updating (visible to every crew view). */
   elementId: string;
   crew: CrewSocketSpec[];
@@ -34,6 +36,10 @@ export interface Target {
   readonly server: ServerChild;
   /** M scripts with crewPerScript sockets each (devicesPerCrew sockets share one crew link). */
   seed(m: number, crewPerScript: number, devicesPerCrew: number): Promise<Seeded>;
+  /** Several nodes only: kill the fan-out's Redis, wait downMs, start it again. */
+  restartRedis?(downMs: number): Promise<void>;
+  /** Several nodes only: the node processes (CPU is read from all of them). */
+  readonly pids?: number[];
   stop(): Promise<void>;
 }
 
@@ -51,7 +57,7 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
 const serverMain = fileURLToPath(new URL('../../packages/server/src/main.ts', import.meta.url));
 const baselineMain = fileURLToPath(new URL('./baseline-ws.ts', import.meta.url));
 
-async function freshPgDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshPgDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `cuebe_bench_${randomBytes(6).toString('hex')}`;
   const admin = async (sql: string) => {
     const c = new pg.Client({ connectionString: adminUrl });
@@ -68,7 +74,7 @@ async function freshPgDatabase(adminUrl: string): Promise<{ url: string; drop: (
   return { url: u.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
-const CrewWithLink = z.object({ ...CrewAssignment.shape, link: z.string().nullable(), status: z.string() });
+export const CrewWithLink = z.object({ ...CrewAssignment.shape, link: z.string().nullable(), status: z.string() });
 
 async function startCuebe(opts: TargetOptions): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cuebe-bench-'));
@@ -138,7 +144,7 @@ async function startCuebe(opts: TargetOptions): Promise<Target> {
   };
 }
 
-const SCRIPTS_PER_SHOW = 10;
+export const SCRIPTS_PER_SHOW = 10;
 
 interface SeededShow {
   rest: Rest;
@@ -149,7 +155,7 @@ interface SeededShow {
 }
 
 /** A new SM account with one show (default departments), via the REST API. */
-async function newShow(base: string, n: number): Promise<SeededShow> {
+export async function newShow(base: string, n: number): Promise<SeededShow> {
   const rest = new Rest(base);
   const email = `bench-${n}-${randomBytes(4).toString('hex')}@example.com`;
   await rest.call(
