@@ -9,6 +9,11 @@ import { App } from './App';
 // First thing: take a crew token out of the address bar before anything can copy the URL.
 captureCrewToken();
 
+// The app shell offline (crew pages reopen with no connection). Only in secure contexts
+// (https or localhost): elsewhere the browser has no service workers and this does nothing.
+if ('serviceWorker' in navigator && import.meta.env.PROD)
+  void navigator.serviceWorker.register('/sw.js').catch(() => {});
+
 const queryClient = new QueryClient({
   defaultOptions: { queries: { refetchOnWindowFocus: true, retry: 1 } },
 });

@@ -57,6 +57,35 @@ export function CrewCueList({ live }: { live: SyncClient }) {
   );
 }
 
+/** The same list from a saved copy (no connection): no highlights, nothing live. */
+export function StaticCueList({
+  elements,
+  departments,
+  plannedStart,
+}: {
+  elements: readonly Element[];
+  departments: readonly Department[];
+  plannedStart: string | null;
+}) {
+  const prefs = usePrefs();
+  const list = useMemo(() => timeOrder(elements), [elements]);
+  const byId = useMemo(() => new Map(departments.map((d) => [d.id, d])), [departments]);
+  const format = (ms: number) => (plannedStart ? formatClock(plannedStart, ms, prefs.hour24) : formatOffset(ms));
+  return (
+    <ol className="crew-list-cues stale" aria-label="Cues in time order (not live)" data-testid="crew-cues">
+      {list.map((el) => (
+        <CrewCue
+          key={el.id}
+          el={el}
+          dept={el.departmentId ? byId.get(el.departmentId) : undefined}
+          flash={false}
+          time={format(el.offsetMs)}
+        />
+      ))}
+    </ol>
+  );
+}
+
 const CrewCue = memo(function CrewCue({
   el,
   dept,

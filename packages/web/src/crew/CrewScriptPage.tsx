@@ -15,9 +15,16 @@ import { TopBar } from '../ui/TopBar';
 import { Link } from '../ui/Link';
 import { isDenial } from './useCrewAccess';
 import { LinkEndedPage, reasonFromError } from './LinkEndedPage';
-import { CrewCueList } from './CrewCueList';
+import { useEffect, useMemo } from 'react';
+import { CrewCueList, StaticCueList } from './CrewCueList';
 import { ChangeToast } from './ChangeToast';
 import { CrewShowOrList } from '../show/CrewShowOrList';
+import { NotifySettings } from './NotifySettings';
+import { useCrewAccess } from './useCrewAccess';
+import { loadCrewScript, saveCrewScript, type CachedScript } from '../lib/crewCache';
+import { chime, setDeviceNotifyPrefs, useDeviceNotifyPrefs } from '../lib/notifyPrefs';
+import { formatDateTime } from '../lib/time';
+import { usePrefs } from '../lib/prefs';
 
 export function CrewScriptPage({ scriptId }: { scriptId: string }) {
   const token = crewToken();
@@ -35,15 +42,46 @@ function CrewScript({ scriptId, token }: { scriptId: string; token: string }) {
     staleTime: Infinity,
   });
   const live = useLiveScript(scriptId, { token });
+  const cached = useMemo(() => loadCrewScript(scriptId), [scriptId]);
   if (check.isError && isDenial(check.error))
     return <LinkEndedPage reason={reasonFromError(check.error, true)} detail={check.error.message} />;
   if (!live) return null;
-  return <CrewLive live={live} />;
+  return <CrewLive live={live} scriptId={scriptId} cached={cached} />;
 }
 
-function CrewLive({ live }: { live: SyncClient }) {
+function CrewLive({ live, scriptId, cached }: { live: SyncClient; scriptId: string; cached: CachedScript | null }) {
   const closed = useLive(live, (v) => (v.status === 'closed' ? (v.closeReason ?? null) : null));
   const script = useLive(live, (v) => v.script);
+  const status = useLive(live, (v) => v.status);
+  const access = useCrewAccess();
+  const notify = useDeviceNotifyPrefs();
+  const mine = useMemo<ReadonlySet<string> | 'all'>(() => {
+    if (access.status !== 'ready' || access.me.crew.allDepartments) return 'all';
+    return new Set(access.me.crew.departmentIds);
+  }, [access]);
+  // Keep what this device last saw, for a reopening with no connection.
+  useEffect(() => {
+    let timer = 0;
+    const save = () => {
+      const v = live.getSnapshot();
+      if (v.status !== 'live' || !v.script) return;
+      saveCrewScript(scriptId, {
+        version: v.version,
+        script: { id: scriptId, name: v.script.name, plannedStart: v.script.plannedStart },
+        elements: [...v.elements.values()],
+        departments: [...v.departments],
+      });
+    };
+    save();
+    const off = live.subscribe(() => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, 300);
+    });
+    return () => {
+      off();
+      window.clearTimeout(timer);
+    };
+  }, [live, scriptId]);
   if (closed) {
     if (closed.code === CloseCode.POLICY) return <LinkEndedPage reason={closed.reason || 'revoked'} />;
     if (closed.code === CloseCode.NOT_FOUND) return <LinkEndedPage reason="unshared" />;
@@ -55,18 +93,48 @@ function CrewLive({ live }: { live: SyncClient }) {
       <TopBar home="/c" crumbs={<Link href="/c">Scripts</Link>} right={<SyncBadge live={live} showPending={false} />} />
       <main className="crew-script">
         {!script ? (
-          <p className="muted loading">Connecting to the script…</p>
+          cached ? (
+            <CachedView cached={cached} />
+          ) : (
+            <p className="muted loading">Connecting to the script…</p>
+          )
         ) : (
           <>
             <div className="crew-script-head">
               <h1>{script.name}</h1>
               <SmPresence live={live} />
             </div>
+            {status !== 'live' && (
+              <p className="not-live" role="status" data-testid="not-live">
+                Not live — reconnecting. Changes made meanwhile will arrive when the connection is back.
+              </p>
+            )}
+            <NotifySettings prefs={notify} onChange={setDeviceNotifyPrefs} />
             <CrewShowOrList live={live} list={<CrewCueList live={live} />} />
           </>
         )}
       </main>
-      <ChangeToast live={live} />
+      <ChangeToast live={live} prefs={notify} mine={mine} onNotify={notify.sound ? chime : undefined} />
+    </>
+  );
+}
+
+function CachedView({ cached }: { cached: CachedScript }) {
+  const prefs = usePrefs();
+  return (
+    <>
+      <div className="crew-script-head">
+        <h1>{cached.script.name}</h1>
+      </div>
+      <p className="not-live" role="status" data-testid="not-live">
+        Not live — no connection to the stage manager. This is the script as this device last saw it,{' '}
+        {formatDateTime(cached.savedAt, prefs.hour24)}.
+      </p>
+      <StaticCueList
+        elements={cached.elements}
+        departments={cached.departments}
+        plannedStart={cached.script.plannedStart}
+      />
     </>
   );
 }

@@ -5,6 +5,7 @@
 import { useEffect } from 'react';
 import type { ApiError } from '../api/http';
 import { forgetCrewToken } from '../lib/crewToken';
+import { forgetCrewScripts } from '../lib/crewCache';
 import { TopBar } from '../ui/TopBar';
 
 const REASONS: Record<string, { title: string; body: string; forget: boolean }> = {
@@ -41,7 +42,11 @@ export function reasonFromError(err: ApiError, forScript = false): string {
 export function LinkEndedPage({ reason, detail }: { reason: string; detail?: string }) {
   const r = REASONS[reason] ?? REASONS.unknown!;
   useEffect(() => {
-    if (r.forget) forgetCrewToken();
+    if (r.forget) {
+      forgetCrewToken();
+      // A link that no longer works leaves no copy of the script on the device either.
+      forgetCrewScripts();
+    }
   }, [r.forget]);
   return (
     <>
