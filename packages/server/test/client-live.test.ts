@@ -90,6 +90,16 @@ describe(`live show through the sync client (${backend})`, () => {
     const room = hubOf(s.app).rooms.get(scriptId)!;
     await waitFor(() => [...room.members].every((m) => m.sync !== null), 'sync reports', 5_000);
     for (const m of room.members) expect(m.sync!.errorMs).not.toBeNull();
+    // …and the SM sees it per crew member in presence.
+    await waitFor(
+      () => (sm.client.getSnapshot().presence?.crew ?? []).filter((c) => c.sync?.reported === 1).length === 2,
+      'sync health in the SM presence',
+      5_000,
+    );
+    for (const c of sm.client.getSnapshot().presence!.crew!) {
+      expect(c.sync!.worstErrorMs).toBeLessThan(50);
+      expect(c.sync!.hidden).toBe(0);
+    }
     // Paused: frozen and identical everywhere.
     await sm.client.command({ kind: 'pause' });
     await waitFor(() => b.client.getSnapshot().playback?.status === 'PAUSED', 'paused', 5_000);

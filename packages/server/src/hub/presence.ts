@@ -3,7 +3,7 @@
  * departments and device count; crew see only whether the SM is connected. Devices are counted
  * by their deviceId, so two tabs on one phone are one device.
  */
-import type { Presence, PresenceCrew } from '@cuebe/protocol';
+import type { Presence, PresenceCrew, SyncQualityMessage } from '@cuebe/protocol';
 import { editorsOf, type EditorSocket } from './editors';
 import type { CrewIdentity, SmIdentity } from './identity';
 
@@ -18,6 +18,22 @@ export interface PresenceMember {
   readonly deviceId: string;
   /** The row an SM device is editing (issue 9). */
   readonly editing?: string | null;
+  /** The device's last clock-sync report (live show); local sockets only. */
+  readonly sync?: SyncQualityMessage | null;
+}
+
+type CrewSync = NonNullable<PresenceCrew['sync']>;
+
+/** Fold one device's report into its crew member's: the worst of each, for the SM's board. */
+function foldSync(acc: CrewSync | undefined, q: SyncQualityMessage): CrewSync {
+  const worst = (a: number | null | undefined, b: number | null) =>
+    a === null || b === null ? null : a === undefined ? b : Math.max(a, b);
+  return {
+    worstErrorMs: worst(acc?.worstErrorMs, q.errorMs),
+    oldestSyncAgeMs: worst(acc?.oldestSyncAgeMs, q.lastSyncAgeMs),
+    hidden: (acc?.hidden ?? 0) + (q.hidden ? 1 : 0),
+    reported: (acc?.reported ?? 0) + 1,
+  };
 }
 
 export interface PresenceState {
@@ -31,7 +47,7 @@ export interface PresenceState {
 
 export function computePresence(members: Iterable<PresenceMember>): PresenceState {
   const smDevices = new Set<string>();
-  const crew = new Map<string, { entry: PresenceCrew; devices: Set<string> }>();
+  const crew = new Map<string, { entry: PresenceCrew; devices: Set<string>; synced: Set<string> }>();
   const team: EditorSocket[] = [];
   for (const m of members) {
     const id = m.identity;
@@ -52,10 +68,16 @@ export function computePresence(members: Iterable<PresenceMember>): PresenceStat
           devices: 0,
         },
         devices: new Set(),
+        synced: new Set(),
       };
       crew.set(id.crewId, c);
     }
     c.devices.add(m.deviceId);
+    // Two tabs on one phone report one device (the first seen).
+    if (m.sync && !c.synced.has(m.deviceId)) {
+      c.synced.add(m.deviceId);
+      c.entry.sync = foldSync(c.entry.sync, m.sync);
+    }
   }
   const sm = { connected: smDevices.size > 0, devices: smDevices.size };
   const list = [...crew.values()]
