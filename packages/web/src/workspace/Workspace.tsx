@@ -281,7 +281,10 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
             <PresenceBadge live={live} />
           </div>
         </div>
-        <LivePanel live={live} selection={selection} />
+        {/* A viewer watches the show being called but does not call it (docs/SPEC.md P12). */}
+        <fieldset className="role-scope" disabled={readOnly}>
+          <LivePanel live={live} selection={selection} />
+        </fieldset>
         <Toolbar
           departments={departments}
           selectedCount={selection.size}
