@@ -106,7 +106,10 @@ export class Connection {
     const frame = { data, isBinary, at };
     if (this.state === 'hello') return this.onHello(frame);
     if (this.state === 'auth') {
-      if (this.early.length >= MAX_EARLY_FRAMES)
+      // The cap is for the wait before the welcome. Once it is out, a client rightly sends at
+      // once (a reconnecting SM its queued ops): those frames wait only for the rest of the
+      // catch-up to go out, are bounded by the rate limit, and are handled in order after it.
+      if (!this.member?.welcomed && this.early.length >= MAX_EARLY_FRAMES)
         return this.close(CloseCode.RATE_LIMITED, 'too many messages before welcome');
       this.early.push(frame);
       return;
