@@ -30,7 +30,8 @@ function makeRoom(store: MemoryStore, opts: Partial<RoomOptions> = {}) {
 
 const sm = (deviceId = 'd1'): SmIdentity => ({
   role: 'sm',
-  userId: 'u1',
+  // A real user id: SM presence names the account (its team entry), and ids are UUIDs.
+  userId: '00000000-0000-4000-8000-000000000001',
   name: 'Jane',
   showId: 's',
   sessionId: deviceId,
