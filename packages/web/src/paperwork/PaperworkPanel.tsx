@@ -9,6 +9,7 @@ import type { Department } from '@cuebe/protocol';
 import { paperwork, type Comparison, type ImportPreview } from '../api/paperwork';
 import { ago } from '../lib/time';
 import { ErrorNote } from '../ui/ErrorNote';
+import { AccountAlertSettings } from './AccountAlerts';
 
 export function PaperworkPanel({
   scriptId,
@@ -62,6 +63,10 @@ export function PaperworkPanel({
       </section>
       <CsvSection scriptId={scriptId} />
       <VersionsSection scriptId={scriptId} />
+      <section className="stack" aria-labelledby="alerts-h">
+        <h3 id="alerts-h">Alerts (your account)</h3>
+        <AccountAlertSettings />
+      </section>
     </aside>
   );
 }

@@ -20,6 +20,7 @@ import type { RowActions, TimeCodec } from './CueRow';
 import { deleteSelected, groupSelected, insertAfter, moveOnto, ungroupSelected } from './edits';
 import { HistoryPanel } from './HistoryPanel';
 import { PaperworkPanel } from '../paperwork/PaperworkPanel';
+import { AccountChangeToast } from '../paperwork/AccountAlerts';
 import { NoticeStack, makeNotice, useNotices } from './Notices';
 import { ScriptMeta } from './ScriptMeta';
 import { Toolbar } from './Toolbar';
@@ -354,6 +355,7 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
         <PaperworkPanel scriptId={scriptId} departments={departments} onClose={() => setPaperOpen(false)} />
       )}
       <NoticeStack notices={notices} dismiss={dismiss} />
+      <AccountChangeToast live={live} />
     </div>
   );
 }
