@@ -17,7 +17,7 @@ import { makeWorld, type World } from './support/world';
 import { stats, writeSection } from './support/bench-doc';
 
 const PHONE = { width: 375, height: 812 };
-const GOS = 12;
+const GOS = 25;
 const shots = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 
 /**
@@ -211,7 +211,12 @@ after a standby.
 
 The path: keydown → command on the SM's socket → one transaction (row lock, state, show event)
 → commandAck and fan-out → playback message to every socket → React render → paint. Target: under
-100 ms.`,
+100 ms.
+
+The machine was shared with other test suites; medians between 20 and 65 ms were seen across
+runs (p95 50–125 ms). Over sockets alone (\`packages/server/test/client-live.test.ts\`, no
+browser): median about 40 ms, p95 about 80–120 ms, with the server and both clients on one event
+loop.`,
     );
     console.log(`GO → visible: median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms`);
     expect(s.median).toBeLessThan(100);
@@ -233,11 +238,6 @@ The path: keydown → command on the SM's socket → one transaction (row lock, 
     await late.screenshot({ path: `${shots}crew-show-hold.png` });
     // A reload during the hold comes back in the same state.
     await lx.reload();
-    await lx
-      .getByRole('link', { name: /Prompt copy/ })
-      .click()
-      .catch(() => {});
-    await lx.getByTestId('show-mode').waitFor();
-    expect(await lx.getByTestId('show-status').textContent()).toBe('HOLD — actor down');
+    await expect.poll(() => lx.getByTestId('show-status').textContent(), { timeout: 10_000 }).toBe('HOLD — actor down');
   });
 });

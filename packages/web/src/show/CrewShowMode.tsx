@@ -58,6 +58,7 @@ export function CrewShowMode({ live, playback }: { live: SyncClient; playback: P
         )}
       </header>
       <div aria-live="assertive" className="sm-calls">
+        {held && <div className="call hold">{STATUS_LABEL[playback.status]}</div>}
         {goRow && (
           <div className="call go" data-testid="crew-go" data-cue-id={goRow.cue.id}>
             <span className="call-word">GO</span>
@@ -72,7 +73,6 @@ export function CrewShowMode({ live, playback }: { live: SyncClient; playback: P
             {r.cue.notes && <span className="call-detail">{r.cue.notes}</span>}
           </div>
         ))}
-        {held && !goRow && standby.length === 0 && <div className="call hold">{STATUS_LABEL[playback.status]}</div>}
       </div>
       <ShowCueList live={live} rows={rows} byDept={byDept} highlighted={playback.highlightedIds} />
     </section>
@@ -106,13 +106,18 @@ function ShowCueList({
   highlighted: readonly string[];
 }) {
   const list = useRef<HTMLOListElement>(null);
+  const scrolled = useRef(false);
   const focusId = rows.find((r) => r.status === 'standby' || r.status === 'upcoming')?.cue.id;
   useEffect(() => {
     // Keep the next call in view, the past scrolled away above it.
     // The list scrolls inside itself, so the clock and the STANDBY/GO calls above stay in view.
     const box = list.current;
     const el = focusId ? box?.querySelector<HTMLElement>(`[data-id="${focusId}"]`) : null;
-    if (box && el) box.scrollTo({ top: el.offsetTop - box.clientHeight / 3, behavior: 'smooth' });
+    if (box && el) {
+      // At once when the page opens (a late joiner sees the right place), smoothly afterwards.
+      box.scrollTo({ top: el.offsetTop - box.clientHeight / 3, behavior: scrolled.current ? 'smooth' : 'instant' });
+      scrolled.current = true;
+    }
   }, [focusId]);
   const hl = useMemo(() => new Set(highlighted), [highlighted]);
   if (rows.length === 0) return <p className="empty">No cues for your departments.</p>;
