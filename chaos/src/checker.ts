@@ -108,6 +108,49 @@ export function settled(db: DbState, clients: ChaosClient[]): boolean {
   });
 }
 
+export interface Convergence {
+  /** All clients live, nothing pending, on the database's version. */
+  ok: boolean;
+  /** The database as read after the clients were looked at. */
+  state: DbState;
+  /**
+   * Clients that held a version the database did not have even after they had it: persist
+   * before broadcast broken. Empty when the promise held.
+   */
+  ahead: string[];
+  /** Each client as last seen (status, version, pending), then the database's version. */
+  seen: string;
+}
+
+/**
+ * Wait until every client has settled on the database's version. Each round looks at the
+ * clients first and reads the database after, so a client counts as ahead only when the
+ * database lacks a version the client already held — never because a commit landed between
+ * the two reads (reading the database first reports clients "ahead" whenever commits flow).
+ */
+export async function converge(
+  checker: Checker,
+  scriptId: string,
+  clients: ChaosClient[],
+  timeoutMs: number,
+  pollMs = 10,
+): Promise<Convergence> {
+  const deadline = performance.now() + timeoutMs;
+  const ahead = new Set<string>();
+  for (;;) {
+    const snaps = clients.map((c) => c.snap);
+    const state = await checker.state(scriptId);
+    snaps.forEach((s, i) => {
+      if (s.version !== null && s.version > state.version)
+        ahead.add(`client ${i} held v${s.version} while the database had v${state.version}`);
+    });
+    const ok = snaps.every((s) => s.status === 'live' && s.pendingCount === 0 && s.version === state.version);
+    const seen = `${snaps.map((s) => `${s.status} v${s.version} p${s.pendingCount}`).join(', ')} db v${state.version}`;
+    if (ok || performance.now() > deadline) return { ok, state, ahead: [...ahead], seen };
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
 /** The elements a client holds differ from the database's (filtered by its view): a description, or null. */
 export function divergence(db: DbState, c: { snap: { elements: ReadonlyMap<string, Element> }; view: View }) {
   const mine = [...c.snap.elements.values()].sort(byId);

@@ -21,7 +21,7 @@ import { securityScenario } from './scenarios/security';
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
-    crash: { type: 'string', default: '200' },
+    crash: { type: 'string', default: '100' },
     fuzz: { type: 'string', default: '100000' },
     seed: { type: 'string', default: '20240607' },
     json: { type: 'string' },
