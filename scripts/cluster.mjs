@@ -127,7 +127,7 @@ async function startNode(i, publicUrl) {
   return node;
 }
 
-/** Readiness: the node answers /readyz 200 (database and Redis reachable). */
+/** Readiness: the node answers /readyz 200 (its database answers; Redis is reported, not required). */
 function check(node) {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port: node.port, path: '/readyz', timeout: 1_000 }, (res) => {
