@@ -78,6 +78,18 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
   };
 
   const can = (k: keyof typeof CAN) => CAN[k]!.includes(status);
+  // The cue table's rows marked by the live state (current, standby, highlighted) without the
+  // table re-rendering: a style rule per id (ids are UUIDs, checked by the schema).
+  const marks = useMemo(() => {
+    if (!playback) return '';
+    const sel = (ids: readonly string[]) => ids.map((id) => `.table-wrap [data-id="${id}"]`).join(',');
+    const rules: string[] = [];
+    if (playback.currentCueId) rules.push(`${sel([playback.currentCueId])}{background:var(--go-bg)}`);
+    if (playback.standbyCueIds.length) rules.push(`${sel(playback.standbyCueIds)}{outline:2px solid var(--standby)}`);
+    if (playback.highlightedIds.length)
+      rules.push(`${sel(playback.highlightedIds)}{box-shadow:inset 0 0 0 3px var(--accent)}`);
+    return rules.join('\n');
+  }, [playback]);
   return (
     <section
       className={`live-panel status-${status.toLowerCase()}`}
@@ -193,6 +205,7 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
           </button>
         </div>
       </div>
+      {marks && <style>{marks}</style>}
       {error && (
         <p className="lp-error" role="alert">
           {error}
