@@ -145,7 +145,9 @@ describe('presence and access across nodes', () => {
     const revoked = await makeCrew(fx, show.showId, { allDepartments: true });
     const rotated = await makeCrew(fx, show.showId, { allDepartments: true });
     const kept = await makeCrew(fx, show.showId, { allDepartments: true });
+    const moved = await makeCrew(fx, show.showId, { departmentIds: [show.dept.LX] });
     const onB = await helloAt(b, scriptId, { token: revoked.token });
+    const movedC = await helloAt(c, scriptId, { token: moved.token });
     const onC = await helloAt(c, scriptId, { token: rotated.token });
     const keptB = await helloAt(b, scriptId, { token: kept.token });
     await redis.stop();
@@ -160,10 +162,30 @@ describe('presence and access across nodes', () => {
       });
       expect(res.status).toBe(200);
     }
+    const patched = await fetch(`${fx.url}/api/crew/${moved.crewId}`, {
+      method: 'PATCH',
+      headers: { cookie: sm.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ departmentIds: [show.dept.LX, show.dept.SND] }),
+    });
+    expect(patched.status).toBe(200);
     await redis.start();
     const backAt = performance.now();
     expect(await onB.closed).toEqual({ code: 1008, reason: 'revoked' });
     expect(await onC.closed).toEqual({ code: 1008, reason: 'rotated' });
+    // A view that changed: reconnect (4010), and the next hello starts from a snapshot.
+    expect((await movedC.closed).code).toBe(4010);
+    const again = new Wire(new WebSocket(`${c.url.replace(/^http/, 'ws')}/ws/script/${scriptId}`));
+    wires.push(again);
+    await again.opened;
+    again.send({
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      token: moved.token,
+      lastVersion: 0,
+      deviceId: movedC.deviceId,
+    });
+    await again.next('welcome');
+    await again.next('snapshot');
     expect(performance.now() - backAt).toBeLessThan(3_000);
     // The re-check closes only what lost access.
     keptB.send({ type: 'ping', id: 1, t0: Date.now() });

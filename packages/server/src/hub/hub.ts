@@ -365,6 +365,9 @@ export class Hub {
       try {
         const closes = await recheckAccess(this.ctx.database.db, this.connections);
         for (const { socket, reason } of closes) {
+          // A view that changed: the device's next hello must start from a snapshot, as when the
+          // 'changed' message arrives.
+          if (reason === 'changed' && socket.identity?.role === 'crew') this.noteViewChange(socket.identity.crewId);
           const { code, reason: text } = closeFor(reason);
           socket.close(code, text);
         }
