@@ -132,7 +132,7 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
         >
           <input
             aria-label="Hold reason"
-            placeholder="Hold reason (e.g. actor down)"
+            placeholder="Reason for a hold"
             value={reason}
             onChange={(e) => setReason(e.target.value)}
           />
@@ -149,7 +149,7 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
         >
           <input
             aria-label="Seek to"
-            placeholder="Seek: 1:30 or cue name"
+            placeholder="Seek: 1:30 or a cue"
             value={seekText}
             onChange={(e) => setSeekText(e.target.value)}
             list="lp-cue-names"
