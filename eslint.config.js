@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/.scratch/**', '**/node_modules/**', 'data/**', '.cache/**', 'packages/server/drizzle/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/.scratch/**',
+      '**/node_modules/**',
+      'data/**',
+      '.cache/**',
+      'packages/server/drizzle/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
