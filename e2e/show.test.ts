@@ -214,7 +214,7 @@ The path: keydown → command on the SM's socket → one transaction (row lock, 
 100 ms.
 
 The machine was shared with other test suites; medians between 20 and 65 ms were seen across
-runs (p95 50–125 ms). Over sockets alone (\`packages/server/test/client-live.test.ts\`, no
+runs (p95 50–160 ms). Over sockets alone (\`packages/server/test/client-live.test.ts\`, no
 browser): median about 40 ms, p95 about 80–120 ms, with the server and both clients on one event
 loop.`,
     );
