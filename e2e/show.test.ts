@@ -179,6 +179,13 @@ describe.skipIf(!hasChromium)('live show in real browsers', () => {
         await lx.screenshot({ path: `${shots}crew-show-standby.png` });
         await sm.screenshot({ path: `${shots}sm-live-controls.png` });
       }
+      // The SM calls GO once their own screen shows the standby, as a person would: the crew
+      // phone can receive the new state before the SM's page has rendered it.
+      await sm
+        .locator(`[data-testid="go-button"]:not([disabled])`, {
+          hasText: new RegExp(`^GO ${cue.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s`),
+        })
+        .waitFor();
       await sm.locator('body').press('Space');
       await lx.locator(`[data-testid="crew-go"][data-cue-id="${cue.id}"]`).waitFor();
       await lx.waitForFunction((id) => {
