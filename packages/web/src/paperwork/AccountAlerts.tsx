@@ -14,9 +14,24 @@ import { chime } from '../lib/notifyPrefs';
 function useAccountNotify() {
   const qc = useQueryClient();
   const q = useQuery({ queryKey: ['preferences'], queryFn: preferences.get });
+  type Prefs = Awaited<ReturnType<typeof preferences.get>>;
+  // Applied at once (a checkbox must not wait for the server to flip), put back if refused.
   const save = useMutation({
     mutationFn: (patch: Partial<NotifyPrefs>) => preferences.setNotify(patch),
-    onSuccess: (data) => qc.setQueryData(['preferences'], data),
+    onMutate: async (patch) => {
+      await qc.cancelQueries({ queryKey: ['preferences'] });
+      const before = qc.getQueryData<Prefs>(['preferences']);
+      if (before)
+        qc.setQueryData<Prefs>(['preferences'], {
+          ...before,
+          preferences: { ...before.preferences, notify: { ...before.preferences.notify, ...patch } },
+        });
+      return { before };
+    },
+    onError: (_err, _patch, context) => {
+      if (context?.before) qc.setQueryData(['preferences'], context.before);
+    },
+    onSettled: () => qc.invalidateQueries({ queryKey: ['preferences'] }),
   });
   return { prefs: q.data?.preferences.notify ?? DEFAULT_NOTIFY_PREFS, save: save.mutate };
 }
