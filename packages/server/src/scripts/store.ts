@@ -3,7 +3,7 @@
  * version and appends to the op log → return what to ack and broadcast. Both the socket hub
  * and the REST API commit through here, so there is one set of rules and one log.
  */
-import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, inArray, lte, sql } from 'drizzle-orm';
 import {
   applyOp,
   OpError,
@@ -131,33 +131,43 @@ export class ScriptStore {
   private async commitIn(tx: Conn, input: CommitInput): Promise<{ result: CommitResult; cacheValue: CachedState }> {
     const { scriptId, op, actor } = input;
     // The version bump takes the script's row lock: commits to one script are serialised,
-    // across every node, and the version sequence has no holes.
-    const [row] = await tx
+    // across every node, and the version sequence has no holes. The same statement brings the
+    // show's department ids and whether this opId was applied before (a retry), so the hot path
+    // pays one round trip for all three.
+    const [bumped] = await tx
       .update(scripts)
       .set({ version: sql`${scripts.version} + 1`, updatedAt: new Date() })
       .where(eq(scripts.id, scriptId))
-      .returning();
-    if (!row) throw new AppError(404, 'NOT_FOUND', 'script not found');
+      .returning({
+        ...getTableColumns(scripts),
+        // Table names written out: inside RETURNING, Drizzle drops the qualifiers of column
+        // references, which would turn the correlation into show_id = show_id.
+        departmentIds: sql<
+          string[]
+        >`(select coalesce(array_agg(d.id::text), '{}'::text[]) from departments d where d.show_id = scripts.show_id)`,
+        seen: input.opId
+          ? sql<boolean>`exists (select 1 from ops o where o.script_id = scripts.id and o.op_id = ${input.opId})`
+          : sql<boolean>`false`,
+      });
+    if (!bumped) throw new AppError(404, 'NOT_FOUND', 'script not found');
+    const { departmentIds, seen, ...row } = bumped;
     const version = row.version;
     if (input.onlyOnVersion !== undefined && version - 1 !== input.onlyOnVersion)
       throw new AppError(409, 'CONFLICT', 'the script changed meanwhile; try again');
-    if (input.opId) {
-      const seen = await tx
-        .select({ v: ops.version })
-        .from(ops)
-        .where(and(eq(ops.scriptId, scriptId), eq(ops.opId, input.opId)));
-      if (seen.length > 0) throw new Duplicate(input.opId);
-    }
+    if (input.opId && seen) throw new Duplicate(input.opId);
 
-    if (input.prepare) await input.prepare(tx);
+    if (!Array.isArray(departmentIds)) throw new Error('department ids did not come back as an array');
+    let knownDepartments = departmentIds;
+    if (input.prepare) {
+      await input.prepare(tx);
+      // prepare may add departments (an import creating the ones it names).
+      const rows = await tx.select({ id: departments.id }).from(departments).where(eq(departments.showId, row.showId));
+      knownDepartments = rows.map((d) => d.id);
+    }
     const cached = await this.stateAt(tx, scriptId, version - 1, row);
-    const deptRows = await tx
-      .select({ id: departments.id })
-      .from(departments)
-      .where(eq(departments.showId, row.showId));
     let result;
     try {
-      result = applyOp(cached.state, op, { departmentIds: new Set(deptRows.map((d) => d.id)) });
+      result = applyOp(cached.state, op, { departmentIds: new Set(knownDepartments) });
     } catch (err) {
       if (err instanceof OpError) throw new AppError(err.code === 'NOT_FOUND' ? 404 : 400, 'BAD_OP', err.message);
       throw err;
