@@ -3,6 +3,7 @@
  * crew, measure memory again (idle connections), then — unless idle-only — send ops at the fixed
  * rate through a warm-up and a measured window, drain, and collect every receiver's counts.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROTOCOL_VERSION } from '@cuebe/protocol';
 import { nowUs } from './clock';
@@ -130,6 +131,7 @@ export async function runScenario(target: Target, sc: Scenario, st: RunSettings)
           start: () => server.profileStart(),
           stop: async () => {
             const file = join(st.cpuProfDir!, `${target.name.split(' ')[0]}-${sc.n}x${sc.m}-${Date.now()}.cpuprofile`);
+            mkdirSync(st.cpuProfDir!, { recursive: true });
             await server.profileStop(file);
             log(`  CPU profile of the measured window: ${file}`);
           },
