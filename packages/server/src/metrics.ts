@@ -98,6 +98,35 @@ export const slowConsumersCutOff = new Counter({
   registers: [registry],
 });
 
+/** What the PostgreSQL pool reports (pg.Pool's counters); db/open.ts registers its pool. */
+export interface PoolCounts {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+}
+
+let pool: { counts: PoolCounts; max: number } | null = null;
+
+/** Report this pool in cuebe_db_pool_connections (the last one registered; a node has one). */
+export function watchPool(counts: PoolCounts, max: number): void {
+  pool = { counts, max };
+}
+
+// Read at each scrape, so a reconnect storm's queue for connections shows (absent with PGlite).
+new Gauge({
+  name: 'cuebe_db_pool_connections',
+  help: 'PostgreSQL pool: connections open (total), idle, queries waiting for one (waiting), and the cap (max).',
+  labelNames: ['state'] as const,
+  registers: [registry],
+  collect() {
+    if (!pool) return;
+    this.set({ state: 'total' }, pool.counts.totalCount);
+    this.set({ state: 'idle' }, pool.counts.idleCount);
+    this.set({ state: 'waiting' }, pool.counts.waitingCount);
+    this.set({ state: 'max' }, pool.max);
+  },
+});
+
 // Event-loop delay over the last scrape interval: the histogram is reset after each scrape, so
 // a spike shows in the next scrape and then goes, instead of hiding in a lifetime percentile.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messagesRejected, socketsOpen } from '../src/metrics';
+import { messagesRejected, socketsOpen, watchPool } from '../src/metrics';
 import { entryMessage } from './fanout-contract';
 import { backend, startServer, type TestServer } from './harness';
 
@@ -56,6 +56,19 @@ describe(`metrics (${backend})`, () => {
     expect(sample(body, 'cuebe_sockets_open{role="crew"}')).toBeGreaterThanOrEqual(3);
     expect(sample(body, 'cuebe_messages_rejected_total{reason="BAD_MESSAGE"}')).toBeGreaterThanOrEqual(1);
     socketsOpen.dec({ role: 'crew' }, 3);
+  });
+
+  it('reads the database pool at each scrape (open, idle, waiting, cap)', async () => {
+    const counts = { totalCount: 7, idleCount: 2, waitingCount: 40 };
+    watchPool(counts, 10);
+    let body = await scrape();
+    expect(sample(body, 'cuebe_db_pool_connections{state="total"}')).toBe(7);
+    expect(sample(body, 'cuebe_db_pool_connections{state="waiting"}')).toBe(40);
+    expect(sample(body, 'cuebe_db_pool_connections{state="max"}')).toBe(10);
+    counts.waitingCount = 0;
+    body = await scrape();
+    expect(sample(body, 'cuebe_db_pool_connections{state="waiting"}')).toBe(0);
+    expect(sample(body, 'cuebe_db_pool_connections{state="idle"}')).toBe(2);
   });
 
   it('has no readiness dependency on Redis without REDIS_URL', async () => {

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { watchPool } from '../metrics';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -57,6 +58,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // A pool error (server restarted, connection dropped) must not crash the process:
   // the failing query reports it, and the pool makes a new connection next time.
   pool.on('error', () => {});
+  watchPool(pool, poolSize);
   const db = drizzle(pool, { schema });
   // Several nodes may start at once: one migrates at a time.
   const lock = await pool.connect();
