@@ -406,7 +406,11 @@ describe('end to end over a simulated network', () => {
     db.start();
     // The show: playing from 10 s, a rate change, a pause and a resume, in server time.
     let state = initialPlaybackState(0);
-    const ctx = { actor: { kind: 'sm' as const, name: 'SM' }, element: () => undefined };
+    const ctx = {
+      actor: { kind: 'sm' as const, name: 'SM' },
+      element: () => undefined,
+      newId: () => '00000000-0000-4000-8000-0000000000aa',
+    };
     state = applyCommand(state, { kind: 'play' }, 10 * ONE, ctx);
     return { sim, da, db, state, ctx };
   }

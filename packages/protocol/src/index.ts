@@ -14,3 +14,4 @@ export * from './live-messages';
 export * from './clock';
 export * from './notify';
 export * from './team';
+export * from './report';

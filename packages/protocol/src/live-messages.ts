@@ -5,13 +5,16 @@
 import { z } from 'zod';
 import { ErrorCode } from './codes';
 import { Id } from './domain';
-import { PlaybackCommand, PlaybackState } from './playback';
+import { PLAYBACK_ERROR_CODES, PlaybackCommand, PlaybackState } from './playback';
 
 const Version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 // ---- client → server -------------------------------------------------------------------------
 
-/** An SM command. commandId is made by the client; a retried command is applied once. */
+/**
+ * An SM command, or a crew link's `ack` (the only command crew may send). commandId is made by
+ * the client; a retried command is applied once.
+ */
 export const CommandMessage = z.strictObject({
   type: z.literal('command'),
   commandId: Id,
@@ -69,7 +72,7 @@ export const CommandError = z.strictObject({
   commandId: Id,
   code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
   /** The playback rule broken, when that is the reason (see PlaybackErrorCode). */
-  reason: z.enum(['INVALID_TRANSITION', 'UNKNOWN_ELEMENT', 'NOT_A_CUE']).nullable(),
+  reason: z.enum(PLAYBACK_ERROR_CODES).nullable(),
   message: z.string(),
   retryable: z.boolean(),
 });

@@ -53,7 +53,8 @@ const cues = [
 ];
 const byId = new Map(cues.map((e) => [e.id, e]));
 const actor = { kind: 'sm' as const, name: 'Jo SM' };
-const ctx: CommandContext = { actor, element: (id) => byId.get(id) };
+let nextId = 0x1000;
+const ctx: CommandContext = { actor, element: (id) => byId.get(id), newId: () => uuid(nextId++) };
 const T0 = 1_750_000_000_000;
 
 /** Drive a fresh state into `status` through real commands. */
@@ -68,6 +69,9 @@ function stateIn(status: PlaybackStatus, at = T0): PlaybackState {
   return s;
 }
 
+/** The transport commands: their status rules are all in ALLOWED_FROM (cue-light commands are tested below). */
+const TRANSPORT = PLAYBACK_COMMAND_KINDS.filter((k) => !['ack', 'nudge', 'guards', 'mark', 'note'].includes(k));
+
 /** One valid command of each kind. */
 const sample: Record<(typeof PLAYBACK_COMMAND_KINDS)[number], PlaybackCommand> = {
   play: { kind: 'play' },
@@ -81,6 +85,11 @@ const sample: Record<(typeof PLAYBACK_COMMAND_KINDS)[number], PlaybackCommand> =
   go: { kind: 'go', cueId: uuid(3) },
   highlight: { kind: 'highlight', ids: [uuid(6)] },
   rate: { kind: 'rate', rate: 1.5 },
+  ack: { kind: 'ack', cueId: uuid(3) },
+  nudge: { kind: 'nudge', crewId: uuid(0x77) },
+  guards: { kind: 'guards', guards: { minGoIntervalMs: 0, requireStandby: true } },
+  mark: { kind: 'mark', mark: 'actStart', label: 'Act 1' },
+  note: { kind: 'note', text: 'late start: queue at the bar' },
 };
 
 const resultStatus: Record<string, PlaybackStatus | 'same'> = {
@@ -98,7 +107,7 @@ const resultStatus: Record<string, PlaybackStatus | 'same'> = {
 };
 
 describe('transition table: every command from every status', () => {
-  for (const kind of PLAYBACK_COMMAND_KINDS)
+  for (const kind of TRANSPORT)
     for (const status of PLAYBACK_STATUSES) {
       const allowed = ALLOWED_FROM[kind].includes(status);
       it(`${kind} from ${status} ${allowed ? 'is applied' : 'is refused with a message'}`, () => {
@@ -400,5 +409,130 @@ describe('cue lists with countdowns', () => {
     expect(rows[1]!.status).toBe('upcoming');
     expect(rows[1]!.etaMs).toBeNull();
     expect(rows[1]!.countdownMs).toBe(2_000);
+  });
+});
+
+describe('cue lights: acknowledgements, nudges, guards, performances', () => {
+  const lxCrew = (crewId = uuid(0x71), name = 'Sam LX') => ({
+    ...ctx,
+    actor: { kind: 'crew' as const, name },
+    crew: { crewId, name, sees: (cue: Element) => cue.departmentId === LX },
+  });
+  const fail = (s: PlaybackState, c: PlaybackCommand, at = T0, context: CommandContext = ctx) => {
+    try {
+      applyCommand(s, c, at, context);
+    } catch (e) {
+      return [(e as PlaybackError).code, (e as PlaybackError).message];
+    }
+    throw new Error('the command was applied');
+  };
+
+  it('crew acknowledge a cue on standby in their view; the first answer counts; GO and standby changes drop acks', () => {
+    let s = applyCommand(stateIn('PLAYING'), { kind: 'standby', cueIds: [uuid(1), uuid(3)] }, T0, ctx);
+    s = applyCommand(s, { kind: 'ack', cueId: uuid(1) }, T0 + 300, lxCrew());
+    const again = applyCommand(s, { kind: 'ack', cueId: uuid(1) }, T0 + 900, lxCrew());
+    expect(again.acks).toEqual([{ cueId: uuid(1), crewId: uuid(0x71), name: 'Sam LX', atServerMs: T0 + 300 }]);
+    s = applyCommand(s, { kind: 'ack', cueId: uuid(3) }, T0 + 400, lxCrew(uuid(0x72), 'Ali LX'));
+    expect(s.acks.map((a) => a.name)).toEqual(['Sam LX', 'Ali LX']);
+    s = applyCommand(s, { kind: 'go', cueId: uuid(1) }, T0 + 1_000, ctx);
+    expect(s.acks.map((a) => a.cueId)).toEqual([uuid(3)]);
+    s = applyCommand(s, { kind: 'standby', cueIds: [uuid(5)] }, T0 + 2_000, ctx);
+    expect(s.acks).toEqual([]);
+    expect(PlaybackState.parse(s)).toEqual(s);
+  });
+
+  it('an ack is refused without a crew link, for a cue outside the view, and for a cue not on standby', () => {
+    const s = applyCommand(stateIn('PLAYING'), { kind: 'standby', cueIds: [uuid(1), uuid(2)] }, T0, ctx);
+    expect(fail(s, { kind: 'ack', cueId: uuid(1) })[0]).toBe('UNKNOWN_CREW');
+    expect(fail(s, { kind: 'ack', cueId: uuid(2) }, T0, lxCrew())).toEqual([
+      'UNKNOWN_ELEMENT',
+      `cannot ack: no cue ${uuid(2)} in your view`,
+    ]);
+    expect(fail(s, { kind: 'ack', cueId: uuid(3) }, T0, lxCrew())).toEqual([
+      'NOT_ON_STANDBY',
+      'cannot ack: "Q3" is not on standby now',
+    ]);
+  });
+
+  it('a double GO inside the minimum time is refused; after it, GO goes', () => {
+    let s = applyCommand(stateIn('PLAYING'), { kind: 'go', cueId: uuid(1) }, T0, ctx);
+    expect(fail(s, { kind: 'go', cueId: uuid(3) }, T0 + 200)).toEqual([
+      'TOO_SOON',
+      'cannot go: 200 ms since the last GO; the minimum is 500 ms',
+    ]);
+    s = applyCommand(s, { kind: 'go', cueId: uuid(3) }, T0 + 500, ctx);
+    expect(s.currentCueId).toBe(uuid(3));
+    s = applyCommand(s, { kind: 'guards', guards: { minGoIntervalMs: 0, requireStandby: false } }, T0 + 501, ctx);
+    s = applyCommand(s, { kind: 'go', cueId: uuid(5) }, T0 + 502, ctx);
+    expect(s.currentCueId).toBe(uuid(5));
+  });
+
+  it('two-step mode: GO only for a cue on standby; the guards survive stop', () => {
+    let s = applyCommand(
+      stateIn('PLAYING'),
+      { kind: 'guards', guards: { minGoIntervalMs: 500, requireStandby: true } },
+      T0,
+      ctx,
+    );
+    expect(fail(s, { kind: 'go', cueId: uuid(3) }, T0 + 1)).toEqual([
+      'NOT_ON_STANDBY',
+      'cannot go: "Q3" is not on standby (two-step mode: standby first, then GO)',
+    ]);
+    s = applyCommand(s, { kind: 'standby', cueIds: [uuid(3)] }, T0 + 2, ctx);
+    s = applyCommand(s, { kind: 'go', cueId: uuid(3) }, T0 + 3, ctx);
+    expect(s.currentCueId).toBe(uuid(3));
+    s = applyCommand(s, { kind: 'stop' }, T0 + 4, ctx);
+    expect(s.guards).toEqual({ minGoIntervalMs: 500, requireStandby: true });
+  });
+
+  it('a nudge names a crew member the show has, and a cue when given', () => {
+    const hasCrew = (id: string) => id === uuid(0x71);
+    const s = applyCommand(stateIn('PLAYING'), { kind: 'nudge', crewId: uuid(0x71), cueId: uuid(1) }, T0, {
+      ...ctx,
+      hasCrew,
+    });
+    expect(s.nudge).toEqual({ crewId: uuid(0x71), cueId: uuid(1), atServerMs: T0, by: actor });
+    expect(fail(s, { kind: 'nudge', crewId: uuid(0x99) }, T0, { ...ctx, hasCrew })[0]).toBe('UNKNOWN_CREW');
+    expect(fail(s, { kind: 'nudge', crewId: uuid(0x71), cueId: uuid(6) }, T0, { ...ctx, hasCrew })[0]).toBe(
+      'NOT_A_CUE',
+    );
+  });
+
+  it('house open or play starts a performance; acts and intervals alternate; stop ends it', () => {
+    let s = initialPlaybackState(T0);
+    expect(fail(s, { kind: 'note', text: 'hello' })[0]).toBe('INVALID_TRANSITION');
+    s = applyCommand(s, { kind: 'mark', mark: 'houseOpen' }, T0, ctx);
+    const perf = s.performanceId;
+    expect(perf).not.toBeNull();
+    expect(s.houseOpenAtServerMs).toBe(T0);
+    expect(fail(s, { kind: 'mark', mark: 'houseOpen' })[1]).toBe('cannot mark houseOpen: the house is already open');
+    expect(fail(s, { kind: 'mark', mark: 'actStart' })[1]).toBe(
+      'cannot mark actStart: the show is not running: press play first',
+    );
+    s = applyCommand(s, { kind: 'play' }, T0 + 1_000, ctx);
+    expect(s.performanceId).toBe(perf);
+    s = applyCommand(s, { kind: 'mark', mark: 'actStart', label: 'Act 1' }, T0 + 1_000, ctx);
+    expect(s.part).toEqual({ kind: 'act', label: 'Act 1', sinceServerMs: T0 + 1_000 });
+    expect(fail(s, { kind: 'mark', mark: 'intervalStart' })[1]).toBe(
+      'cannot mark intervalStart: the act "Act 1" is still running: end it first',
+    );
+    expect(fail(s, { kind: 'mark', mark: 'intervalEnd' })[1]).toBe('cannot mark intervalEnd: no interval is running');
+    s = applyCommand(s, { kind: 'mark', mark: 'actEnd' }, T0 + 2_000, ctx);
+    s = applyCommand(s, { kind: 'mark', mark: 'intervalStart' }, T0 + 2_000, ctx);
+    expect(s.part?.label).toBe('Interval');
+    s = applyCommand(s, { kind: 'note', text: 'bar queue' }, T0 + 2_500, ctx);
+    s = applyCommand(s, { kind: 'complete' }, T0 + 3_000, ctx);
+    expect(s.part).toBeNull();
+    expect(s.performanceId).toBe(perf);
+    s = applyCommand(s, { kind: 'stop' }, T0 + 4_000, ctx);
+    expect(s.performanceId).toBeNull();
+    s = applyCommand(s, { kind: 'play' }, T0 + 5_000, ctx);
+    expect(s.performanceId).not.toBe(perf);
+  });
+
+  it('states stored before protocol 3 still read, with the new fields at their defaults', () => {
+    const old: Record<string, unknown> = { ...initialPlaybackState(T0) };
+    for (const k of ['acks', 'nudge', 'guards', 'performanceId', 'houseOpenAtServerMs', 'part']) delete old[k];
+    expect(PlaybackState.parse(old)).toEqual(initialPlaybackState(T0));
   });
 });

@@ -27,6 +27,17 @@
  *   highlight  every status              → same     (replaces the highlighted set)
  *   rate       STOPPED, PLAYING, PAUSED,
  *              SAFETY                    → same     (show time stays continuous)
+ *   ack        STOPPED, PLAYING, PAUSED,
+ *              SAFETY                    → same     (crew only: "standing by" for a cue on standby)
+ *   nudge      STOPPED, PLAYING, PAUSED,
+ *              SAFETY                    → same     (one crew member's devices vibrate and sound)
+ *   guards     every status              → same     (minimum time between GOs, two-step mode)
+ *   mark       houseOpen: STOPPED; act/interval start and end: PLAYING, PAUSED, SAFETY
+ *   note       every status but STOPPED without a performance → same (a timestamped SM note)
+ *
+ * Performances (DESIGN §5): a run of the show is a performance. It starts with house open or
+ * play from STOPPED (ctx.newId() names it), ends with complete or stop; every event of the run
+ * is logged under it and the show report is computed from them (report.ts).
  */
 import { z } from 'zod';
 import { Id, type Element } from './domain';
@@ -48,6 +59,12 @@ export const PLAYBACK_LIMITS = {
   maxStandby: 50,
   maxHighlighted: 500,
   maxReasonLength: 500,
+  /** Acknowledgements held at once (standby cues × crew answering them). */
+  maxAcks: 1000,
+  maxNoteLength: 2000,
+  maxLabelLength: 80,
+  /** Longest minimum time between GOs a guard may ask for. */
+  maxGoIntervalMs: 10_000,
 } as const;
 
 /** Server reference time, ms since the Unix epoch (may carry fractions). */
@@ -75,6 +92,44 @@ export const LastGo = z.strictObject({
 });
 export type LastGo = z.infer<typeof LastGo>;
 
+/** A crew member's "standing by" for a cue on standby (one per crew member and cue, the first kept). */
+export const StandbyAck = z.strictObject({
+  cueId: Id,
+  crewId: Id,
+  name: z.string(),
+  atServerMs: ServerMs,
+});
+export type StandbyAck = z.infer<typeof StandbyAck>;
+
+/** The last nudge: the devices of crew member crewId vibrate and sound when it changes. */
+export const Nudge = z.strictObject({
+  crewId: Id,
+  cueId: Id.nullable(),
+  atServerMs: ServerMs,
+  by: Actor,
+});
+export type Nudge = z.infer<typeof Nudge>;
+
+/** Guards against a double GO, set by the SM and kept across runs. */
+export const GoGuards = z.strictObject({
+  /** A GO within this many ms of the last one is refused (TOO_SOON); 0 turns the guard off. */
+  minGoIntervalMs: z.number().int().min(0).max(PLAYBACK_LIMITS.maxGoIntervalMs),
+  /** Two-step mode: GO only for a cue on standby (NOT_ON_STANDBY otherwise). */
+  requireStandby: z.boolean(),
+});
+export type GoGuards = z.infer<typeof GoGuards>;
+/** Half a second: a double tap on a phone's GO button is refused, a quick sequence is not. */
+export const DEFAULT_GO_GUARDS: GoGuards = { minGoIntervalMs: 500, requireStandby: false };
+
+export const PART_KINDS = ['act', 'interval'] as const;
+/** The act or interval running now, for every device's header and the report. */
+export const ShowPart = z.strictObject({
+  kind: z.enum(PART_KINDS),
+  label: z.string().max(PLAYBACK_LIMITS.maxLabelLength),
+  sinceServerMs: ServerMs,
+});
+export type ShowPart = z.infer<typeof ShowPart>;
+
 export const PlaybackState = z.strictObject({
   status: PlaybackStatus,
   /** Server time at which show time was last anchored. */
@@ -96,6 +151,15 @@ export const PlaybackState = z.strictObject({
   highlightedIds: uniqueIds(PLAYBACK_LIMITS.maxHighlighted),
   lastGo: LastGo.nullable(),
   safetyReason: z.string().max(PLAYBACK_LIMITS.maxReasonLength).nullable(),
+  /** Acknowledgements of the cues on standby (dropped when the cue leaves standby). */
+  acks: z.array(StandbyAck).max(PLAYBACK_LIMITS.maxAcks).default([]),
+  nudge: Nudge.nullable().default(null),
+  guards: GoGuards.default(DEFAULT_GO_GUARDS),
+  /** The performance this run belongs to (from house open or play to stop); null between runs. */
+  performanceId: Id.nullable().default(null),
+  /** When the house opened for this performance; null before. */
+  houseOpenAtServerMs: ServerMs.nullable().default(null),
+  part: ShowPart.nullable().default(null),
   /** Server time of the last change; commands never move time backwards past it. */
   updatedAtServerMs: ServerMs,
   /** Bumped by one on every applied command (0: never commanded). */
@@ -128,6 +192,25 @@ export const HighlightCommand = z.strictObject({
   ids: uniqueIds(PLAYBACK_LIMITS.maxHighlighted),
 });
 export const RateCommand = z.strictObject({ kind: z.literal('rate'), rate: PlaybackRate });
+/** Crew: "standing by" for a cue on standby in their departments. */
+export const AckCommand = z.strictObject({ kind: z.literal('ack'), cueId: Id });
+/** SM: make one crew member's devices vibrate and sound (optionally about one cue). */
+export const NudgeCommand = z.strictObject({ kind: z.literal('nudge'), crewId: Id, cueId: Id.optional() });
+export const GuardsCommand = z.strictObject({ kind: z.literal('guards'), guards: GoGuards });
+export const MARKS = ['houseOpen', 'actStart', 'actEnd', 'intervalStart', 'intervalEnd'] as const;
+export type Mark = (typeof MARKS)[number];
+/** SM: a moment of the performance — house open, an act or interval starting or ending. */
+export const MarkCommand = z.strictObject({
+  kind: z.literal('mark'),
+  mark: z.enum(MARKS),
+  /** "Act 1", "Interval"; a default is made from the count when absent. */
+  label: z.string().trim().min(1).max(PLAYBACK_LIMITS.maxLabelLength).optional(),
+});
+/** SM: a note for the show report, stamped with server and show time. */
+export const NoteCommand = z.strictObject({
+  kind: z.literal('note'),
+  text: z.string().trim().min(1, 'the note is empty').max(PLAYBACK_LIMITS.maxNoteLength),
+});
 
 export const PlaybackCommand = z.discriminatedUnion('kind', [
   PlayCommand,
@@ -141,6 +224,11 @@ export const PlaybackCommand = z.discriminatedUnion('kind', [
   GoCommand,
   HighlightCommand,
   RateCommand,
+  AckCommand,
+  NudgeCommand,
+  GuardsCommand,
+  MarkCommand,
+  NoteCommand,
 ]);
 export type PlaybackCommand = z.infer<typeof PlaybackCommand>;
 export type PlaybackCommandKind = PlaybackCommand['kind'];
@@ -157,6 +245,11 @@ export const PLAYBACK_COMMAND_KINDS = [
   'go',
   'highlight',
   'rate',
+  'ack',
+  'nudge',
+  'guards',
+  'mark',
+  'note',
 ] as const satisfies readonly PlaybackCommandKind[];
 
 /** Which statuses accept each command: the transition table above, as data. */
@@ -172,7 +265,15 @@ export const ALLOWED_FROM: Readonly<Record<PlaybackCommandKind, readonly Playbac
   go: ['PLAYING', 'PAUSED', 'SAFETY'],
   highlight: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY', 'COMPLETE'],
   rate: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY'],
+  ack: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY'],
+  nudge: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY'],
+  guards: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY', 'COMPLETE'],
+  mark: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY'],
+  note: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY', 'COMPLETE'],
 };
+
+/** Commands a crew link may send; every other command is the SM's (or an editor's). */
+export const CREW_COMMANDS: readonly PlaybackCommandKind[] = ['ack'];
 
 // ---- errors ----------------------------------------------------------------------------------
 
@@ -182,7 +283,22 @@ export type PlaybackErrorCode =
   /** A cue or element id that the script does not hold. */
   | 'UNKNOWN_ELEMENT'
   /** An element that is not a cue where a cue is needed (go, standby, seek to a cue). */
-  | 'NOT_A_CUE';
+  | 'NOT_A_CUE'
+  /** Two-step mode: GO of a cue not on standby; or an ack of a cue not on standby. */
+  | 'NOT_ON_STANDBY'
+  /** A GO inside the minimum time since the last GO (a double tap). */
+  | 'TOO_SOON'
+  /** A crew member named by nudge that this show does not have, or an ack outside one's view. */
+  | 'UNKNOWN_CREW';
+
+export const PLAYBACK_ERROR_CODES = [
+  'INVALID_TRANSITION',
+  'UNKNOWN_ELEMENT',
+  'NOT_A_CUE',
+  'NOT_ON_STANDBY',
+  'TOO_SOON',
+  'UNKNOWN_CREW',
+] as const satisfies readonly PlaybackErrorCode[];
 
 export class PlaybackError extends Error {
   constructor(
@@ -238,6 +354,12 @@ export interface CommandContext {
   actor: Actor;
   /** Looks up an element of the script by id; undefined when the script has no such element. */
   element(id: string): Element | undefined;
+  /** The crew member sending (ack): their id and whether a cue is in their view. */
+  crew?: { crewId: string; name: string; sees(cue: Element): boolean };
+  /** Whether the show has this crew member (nudge); absent: any id is taken. */
+  hasCrew?(crewId: string): boolean;
+  /** A new id, for the performance a run starts (needed by play from STOPPED and house open). */
+  newId?(): string;
 }
 
 export function initialPlaybackState(serverNowMs = 0): PlaybackState {
@@ -255,6 +377,12 @@ export function initialPlaybackState(serverNowMs = 0): PlaybackState {
     highlightedIds: [],
     lastGo: null,
     safetyReason: null,
+    acks: [],
+    nudge: null,
+    guards: DEFAULT_GO_GUARDS,
+    performanceId: null,
+    houseOpenAtServerMs: null,
+    part: null,
     updatedAtServerMs: serverNowMs,
     version: 0,
   };
@@ -300,6 +428,17 @@ export function applyCommand(
     next.pausedMs = heldMsAt(state, now);
     next.pausedSinceServerMs = null;
   };
+  /** A run needs a performance: house open or play from STOPPED starts one. */
+  const startPerformance = () => {
+    if (state.performanceId !== null) return;
+    if (!ctx.newId) throw new Error('applyCommand: ctx.newId is needed to start a performance');
+    next.performanceId = ctx.newId();
+  };
+  /** Keep only the acks of cues still on standby. */
+  const keepAcks = () => {
+    const standby = new Set(next.standbyCueIds);
+    next.acks = state.acks.filter((a) => standby.has(a.cueId));
+  };
 
   switch (command.kind) {
     case 'play':
@@ -308,6 +447,7 @@ export function applyCommand(
       next.startedAtServerMs = now;
       next.pausedMs = 0;
       next.pausedSinceServerMs = null;
+      startPerformance();
       break;
     case 'pause':
       next.status = 'PAUSED';
@@ -332,9 +472,11 @@ export function applyCommand(
       endHold();
       next.safetyReason = null;
       next.standbyCueIds = [];
+      next.acks = [];
+      next.part = null;
       break;
     case 'stop':
-      return { ...initialPlaybackState(now), rate: state.rate, version: state.version + 1 };
+      return { ...initialPlaybackState(now), rate: state.rate, guards: state.guards, version: state.version + 1 };
     case 'seek': {
       if (command.cueId !== undefined) {
         const cue = requireCue(ctx, command.cueId, 'seek');
@@ -347,12 +489,27 @@ export function applyCommand(
     case 'standby':
       for (const id of command.cueIds) requireCue(ctx, id, 'standby');
       next.standbyCueIds = [...command.cueIds];
+      keepAcks();
       break;
     case 'go': {
       const cue = requireCue(ctx, command.cueId, 'go');
+      const { minGoIntervalMs, requireStandby } = state.guards;
+      if (requireStandby && !state.standbyCueIds.includes(cue.id))
+        throw new PlaybackError(
+          'NOT_ON_STANDBY',
+          `cannot go: "${cue.name}" is not on standby (two-step mode: standby first, then GO)`,
+          'go',
+        );
+      if (state.lastGo && minGoIntervalMs > 0 && now - state.lastGo.atServerMs < minGoIntervalMs)
+        throw new PlaybackError(
+          'TOO_SOON',
+          `cannot go: ${Math.round(now - state.lastGo.atServerMs)} ms since the last GO; the minimum is ${minGoIntervalMs} ms`,
+          'go',
+        );
       next.currentCueId = cue.id;
       next.currentCueOffsetMs = cue.offsetMs;
       next.standbyCueIds = state.standbyCueIds.filter((id) => id !== cue.id);
+      keepAcks();
       next.lastGo = { cueId: cue.id, atServerMs: now, atShowMs: showNow, by: ctx.actor };
       break;
     }
@@ -367,8 +524,84 @@ export function applyCommand(
       anchor(showNow);
       next.rate = command.rate;
       break;
+    case 'ack': {
+      const crew = ctx.crew;
+      if (!crew) throw new PlaybackError('UNKNOWN_CREW', 'cannot ack: only a crew link answers a standby', 'ack');
+      const cue = ctx.element(command.cueId);
+      if (!cue || cue.type !== 'CUE' || !crew.sees(cue))
+        throw new PlaybackError('UNKNOWN_ELEMENT', `cannot ack: no cue ${command.cueId} in your view`, 'ack');
+      if (!state.standbyCueIds.includes(cue.id))
+        throw new PlaybackError('NOT_ON_STANDBY', `cannot ack: "${cue.name}" is not on standby now`, 'ack');
+      if (state.acks.some((a) => a.cueId === cue.id && a.crewId === crew.crewId)) break; // the first answer counts
+      if (state.acks.length >= PLAYBACK_LIMITS.maxAcks)
+        throw new PlaybackError('INVALID_TRANSITION', 'cannot ack: too many acknowledgements held', 'ack');
+      next.acks = [...state.acks, { cueId: cue.id, crewId: crew.crewId, name: crew.name, atServerMs: now }];
+      break;
+    }
+    case 'nudge':
+      if (ctx.hasCrew && !ctx.hasCrew(command.crewId))
+        throw new PlaybackError(
+          'UNKNOWN_CREW',
+          `cannot nudge: this show has no crew member ${command.crewId}`,
+          'nudge',
+        );
+      if (command.cueId !== undefined) requireCue(ctx, command.cueId, 'nudge');
+      next.nudge = { crewId: command.crewId, cueId: command.cueId ?? null, atServerMs: now, by: ctx.actor };
+      break;
+    case 'guards':
+      next.guards = { ...command.guards };
+      break;
+    case 'mark':
+      applyMark(state, next, command.mark, command.label, now, startPerformance);
+      break;
+    case 'note':
+      if (state.performanceId === null)
+        throw new PlaybackError(
+          'INVALID_TRANSITION',
+          'cannot note: no performance is running (open the house or play)',
+          'note',
+        );
+      break;
   }
   return next;
+}
+
+/** House open starts a performance; acts and intervals alternate, one running at a time. */
+function applyMark(
+  state: PlaybackState,
+  next: PlaybackState,
+  mark: Mark,
+  label: string | undefined,
+  now: number,
+  startPerformance: () => void,
+): void {
+  const refuse = (why: string) => {
+    throw new PlaybackError('INVALID_TRANSITION', `cannot mark ${mark}: ${why}`, 'mark');
+  };
+  const running = state.status !== 'STOPPED';
+  switch (mark) {
+    case 'houseOpen':
+      if (running) refuse('the show is already running');
+      if (state.houseOpenAtServerMs !== null) refuse('the house is already open');
+      startPerformance();
+      next.houseOpenAtServerMs = now;
+      return;
+    case 'actStart':
+    case 'intervalStart': {
+      if (!running) refuse('the show is not running: press play first');
+      const kind = mark === 'actStart' ? 'act' : 'interval';
+      if (state.part) refuse(`the ${state.part.kind} "${state.part.label}" is still running: end it first`);
+      next.part = { kind, label: label ?? (kind === 'act' ? 'Act' : 'Interval'), sinceServerMs: now };
+      return;
+    }
+    case 'actEnd':
+    case 'intervalEnd': {
+      const kind = mark === 'actEnd' ? 'act' : 'interval';
+      if (state.part?.kind !== kind) refuse(`no ${kind} is running`);
+      next.part = null;
+      return;
+    }
+  }
 }
 
 function requireCue(ctx: CommandContext, id: string, kind: PlaybackCommandKind): Element {
@@ -390,6 +623,10 @@ export function commandElementIds(command: PlaybackCommand): string[] {
       return [command.cueId];
     case 'highlight':
       return command.ids;
+    case 'ack':
+      return [command.cueId];
+    case 'nudge':
+      return command.cueId === undefined ? [] : [command.cueId];
     default:
       return [];
   }

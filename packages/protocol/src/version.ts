@@ -8,7 +8,11 @@
  *       (server); presence crew entries may carry their devices' clock-sync health.
  *       Production team: editing (client); presence editors (who of the show's team is on the
  *       script, with role, and which rows they are editing).
+ *   3 — cue lights: commands ack (crew), nudge, guards, mark, note; playback state carries
+ *       acks, nudge, guards, performanceId, houseOpenAtServerMs, part; commandError reasons
+ *       NOT_ON_STANDBY, TOO_SOON, UNKNOWN_CREW. A protocol-2 client cannot read the new state,
+ *       so the server refuses it (close 4000, reload the app).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** Oldest client protocol the server still accepts. */
-export const MIN_PROTOCOL_VERSION = 2;
+export const MIN_PROTOCOL_VERSION = 3;

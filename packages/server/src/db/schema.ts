@@ -17,7 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { Actor, Element, Patch, PlaybackCommand, PlaybackState, Prev, SimpleOp, Op } from '@cuebe/protocol';
+import type { Actor, Element, Patch, PlaybackState, Prev, ShowEventDataWire, SimpleOp, Op } from '@cuebe/protocol';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const created = () => ts('created_at').notNull().defaultNow();
@@ -243,16 +243,34 @@ export const showEvents = pgTable(
   (t) => [
     index('show_events_script_idx').on(t.scriptId, t.id),
     uniqueIndex('show_events_command_idx').on(t.scriptId, t.commandId),
+    index('show_events_performance_idx').on(t.performanceId, t.id),
   ],
 );
 
+/**
+ * A run of the show (issue 8): started by house open or play from STOPPED, ended by complete or
+ * stop. Its events are the show_events with its id; the show report is computed from them.
+ */
+export const performances = pgTable(
+  'performances',
+  {
+    id: uuid('id').primaryKey(),
+    scriptId: uuid('script_id')
+      .notNull()
+      .references(() => scripts.id, { onDelete: 'cascade' }),
+    /** 1, 2, 3… per script. */
+    number: integer('number').notNull(),
+    startedServerMs: bigint('started_server_ms', { mode: 'number' }).notNull(),
+    endedServerMs: bigint('ended_server_ms', { mode: 'number' }),
+    calledBy: jsonb('called_by').$type<Actor & { id: string | null }>().notNull(),
+    notes: text('notes').notNull().default(''),
+    createdAt: created(),
+  },
+  (t) => [uniqueIndex('performances_number_idx').on(t.scriptId, t.number)],
+);
+
 /** What an event carries: for a command, the command, the status it left and the show time then. */
-export interface ShowEventData {
-  command?: PlaybackCommand;
-  status?: PlaybackState['status'];
-  showMs?: number;
-  [key: string]: unknown;
-}
+export type ShowEventData = ShowEventDataWire;
 
 /**
  * A show's production team (issue 9): accounts the owner invited, as editor (a deputy or

@@ -308,6 +308,15 @@ export class Connection {
         id?.role === 'sm' && id.showRole !== 'viewer'
           ? { kind: 'sm', name: id.name, id: id.userId, deviceId: this.member!.deviceId }
           : null,
+      crew:
+        id?.role === 'crew'
+          ? {
+              crewId: id.crewId,
+              name: id.name,
+              allDepartments: id.allDepartments,
+              departmentIds: id.departmentIds,
+            }
+          : null,
       send: (m) => this.send(m),
     };
   }

@@ -4,6 +4,7 @@
  * script, encoded once. A device that joins gets the current state after its snapshot.
  */
 import {
+  CREW_COMMANDS,
   ErrorCode,
   RETRYABLE_ERRORS,
   type CommandError,
@@ -12,6 +13,7 @@ import {
   type ServerMessage,
 } from '@cuebe/protocol';
 import { PlaybackCommandError } from '../live/errors';
+import type { CrewRef } from '../live/playback-store';
 import { toAppError, type ActorRef } from '../scripts/store';
 import type { Hub } from './hub';
 import { Outgoing } from './outgoing';
@@ -21,20 +23,27 @@ const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
 /** What the command path needs of its connection. */
 export interface CommandSender {
   readonly scriptId: string;
-  /** Null: not an SM (crew may not command). */
+  /** Null: not an SM or editor (crew and viewers may not call the show). */
   readonly smActor: ActorRef | null;
+  /** Set for a crew link: the only sender of CREW_COMMANDS (ack). */
+  readonly crew: CrewRef | null;
   send(msg: ServerMessage): void;
 }
 
 /** Apply one command: commandAck or commandError to the sender, then the state to everyone. */
 export async function runCommand(hub: Hub, conn: CommandSender, msg: CommandMessage): Promise<void> {
   const { commandId } = msg;
-  const actor = conn.smActor;
-  if (!actor)
-    return conn.send(commandError(commandId, ErrorCode.FORBIDDEN, null, 'only the stage manager can call the show'));
+  const crew = conn.crew;
+  let actor: ActorRef;
+  if (CREW_COMMANDS.includes(msg.command.kind)) {
+    if (!crew)
+      return conn.send(commandError(commandId, ErrorCode.FORBIDDEN, null, 'only a crew link answers a standby (ack)'));
+    actor = { kind: 'crew', name: crew.name, id: crew.crewId };
+  } else if (conn.smActor) actor = conn.smActor;
+  else return conn.send(commandError(commandId, ErrorCode.FORBIDDEN, null, 'only the stage manager can call the show'));
   let result;
   try {
-    result = await hub.playback.command(conn.scriptId, msg.command, actor, hub.now(), { commandId });
+    result = await hub.playback.command(conn.scriptId, msg.command, actor, hub.now(), { commandId, crew });
   } catch (err) {
     if (err instanceof PlaybackCommandError)
       return conn.send(commandError(commandId, ErrorCode.BAD_OP, err.reason, err.message));

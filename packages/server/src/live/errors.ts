@@ -10,6 +10,11 @@ const STATUS: Record<PlaybackErrorCode, number> = {
   INVALID_TRANSITION: 409,
   UNKNOWN_ELEMENT: 404,
   NOT_A_CUE: 400,
+  /** A guard: the cue must be on standby first (two-step mode), or an ack of a cue not on standby. */
+  NOT_ON_STANDBY: 409,
+  /** A guard: a GO inside the minimum time since the last one. */
+  TOO_SOON: 409,
+  UNKNOWN_CREW: 404,
 };
 
 export class PlaybackCommandError extends AppError {

@@ -4,19 +4,24 @@
  * a show event. Persist first, broadcast second: the caller broadcasts only what this returns.
  * The state lives in the database, so any node (or this one after a restart) carries on from it.
  */
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, gt, inArray, isNull, max } from 'drizzle-orm';
 import {
   applyCommand,
   commandElementIds,
+  crewView,
   initialPlaybackState,
+  isVisible,
   PlaybackError,
   PlaybackState,
   showTimeAt,
   type Element,
+  type Performance,
   type PlaybackCommand,
+  type StandbyAnswer,
 } from '@cuebe/protocol';
 import type { Conn, Db } from '../db/open';
-import { elements, playback, scripts, showEvents, type ShowEventData } from '../db/schema';
+import { crew, elements, performances, playback, scripts, showEvents, type ShowEventData } from '../db/schema';
 import { isUniqueViolation, notFound } from '../errors';
 import { toAppError, type ActorRef } from '../scripts/store';
 import { toElement } from '../scripts/rows';
@@ -52,7 +57,16 @@ export interface CommandResult {
 export interface CommandOptions {
   /** Client-made id: a retried command is applied once. */
   commandId?: string | null;
-  performanceId?: string | null;
+  /** The crew member sending (an ack): who they are and what they may see. */
+  crew?: CrewRef | null;
+}
+
+/** A crew member as the command path knows them. */
+export interface CrewRef {
+  crewId: string;
+  name: string;
+  allDepartments: boolean;
+  departmentIds: readonly string[];
 }
 
 class Duplicate {
@@ -106,7 +120,7 @@ export class PlaybackStore {
     serverNowMs: number,
     opts: CommandOptions,
   ): Promise<CommandResult> {
-    await requireScript(tx, scriptId);
+    const showId = await requireScript(tx, scriptId);
     // The first command of a script makes its row; every command then waits for the row lock,
     // so commands to one script are serialised across every node and versions have no holes.
     await tx
@@ -124,30 +138,69 @@ export class PlaybackStore {
       if (seen.length > 0) throw new Duplicate(commandId);
     }
     const before = parseStored(row.state);
-    const referenced = await loadElements(tx, scriptId, commandElementIds(command));
+    // Cues that may leave standby with this command are looked up with the ones it names, so
+    // the log can say who should have answered them.
+    const leaving = leavingStandby(before, command);
+    const referenced = await loadElements(tx, scriptId, [...commandElementIds(command), ...leaving]);
+    const showCrew = command.kind === 'nudge' || leaving.length > 0 ? await loadCrew(tx, showId, serverNowMs) : [];
+    const sender = opts.crew;
     let state: PlaybackState;
     try {
       state = applyCommand(before, command, serverNowMs, {
         actor: { kind: actor.kind, name: actor.name },
         element: (id) => referenced.get(id),
+        crew: sender
+          ? { crewId: sender.crewId, name: sender.name, sees: (cue) => isVisible(crewViewOf(sender), cue) }
+          : undefined,
+        hasCrew: (id) => showCrew.some((c) => c.crewId === id),
+        newId: randomUUID,
       });
     } catch (err) {
       if (err instanceof PlaybackError) throw new PlaybackCommandError(err);
       throw err;
     }
+    const at = Math.round(state.updatedAtServerMs);
     await tx
       .update(playback)
       .set({ version: state.version, state, updatedAt: new Date() })
       .where(eq(playback.scriptId, scriptId));
+    const performanceId = state.performanceId ?? before.performanceId;
+    if (state.performanceId !== null && state.performanceId !== before.performanceId)
+      await startPerformance(tx, scriptId, state.performanceId, at, actor);
+    if (before.performanceId !== null && (command.kind === 'complete' || command.kind === 'stop'))
+      await tx
+        .update(performances)
+        .set({ endedServerMs: at })
+        .where(and(eq(performances.id, before.performanceId), isNull(performances.endedServerMs)));
+
+    const data: ShowEventData = { command, status: state.status, showMs: showTimeAt(state, state.updatedAtServerMs) };
+    const named = commandElementIds(command)
+      .map((id) => referenced.get(id))
+      .find((el) => el !== undefined);
+    if (named && (command.kind === 'go' || command.kind === 'ack' || command.kind === 'nudge'))
+      data.cue = { id: named.id, name: named.name, offsetMs: named.offsetMs };
+    const ended = before.standbyCueIds.filter((id) => !state.standbyCueIds.includes(id));
+    if (ended.length > 0)
+      data.ended = ended.map((cueId) => {
+        const cue = referenced.get(cueId);
+        return {
+          cueId,
+          name: cue?.name ?? '(deleted cue)',
+          expected: cue ? showCrew.filter((c) => isVisible(crewViewOf(c), cue)).map(answer) : [],
+          acked: before.acks
+            .filter((a) => a.cueId === cueId)
+            .map((a) => ({ crewId: a.crewId, name: a.name, atServerMs: a.atServerMs })),
+        };
+      });
     const [ev] = await tx
       .insert(showEvents)
       .values({
         scriptId,
-        performanceId: opts.performanceId ?? null,
-        serverMs: Math.round(state.updatedAtServerMs),
+        performanceId,
+        serverMs: at,
         kind: command.kind,
         actor: { kind: actor.kind, name: actor.name, id: actor.id },
-        data: { command, status: state.status, showMs: showTimeAt(state, state.updatedAtServerMs) },
+        data,
         version: state.version,
         commandId,
       })
@@ -163,6 +216,59 @@ export class PlaybackStore {
         .where(and(eq(showEvents.scriptId, scriptId), eq(showEvents.commandId, commandId)));
       const state = await this.load(scriptId);
       return { state, version: ev?.version ?? state.version, duplicate: true, event: null };
+    } catch (err) {
+      throw toAppError(err);
+    }
+  }
+
+  /** The script's performances, newest first. */
+  async performances(scriptId: string): Promise<Performance[]> {
+    try {
+      const rows = await this.db
+        .select()
+        .from(performances)
+        .where(eq(performances.scriptId, scriptId))
+        .orderBy(desc(performances.number));
+      return rows.map(toPerformance);
+    } catch (err) {
+      throw toAppError(err);
+    }
+  }
+
+  /** One performance, or a 404. */
+  async performance(performanceId: string): Promise<Performance> {
+    try {
+      const [row] = await this.db.select().from(performances).where(eq(performances.id, performanceId));
+      if (!row) throw notFound('performance');
+      return toPerformance(row);
+    } catch (err) {
+      throw toAppError(err);
+    }
+  }
+
+  async setPerformanceNotes(performanceId: string, notes: string): Promise<Performance> {
+    try {
+      const [row] = await this.db
+        .update(performances)
+        .set({ notes })
+        .where(eq(performances.id, performanceId))
+        .returning();
+      if (!row) throw notFound('performance');
+      return toPerformance(row);
+    } catch (err) {
+      throw toAppError(err);
+    }
+  }
+
+  /** Every event of one performance, oldest first. */
+  async performanceEvents(performanceId: string): Promise<ShowEvent[]> {
+    try {
+      const rows = await this.db
+        .select()
+        .from(showEvents)
+        .where(eq(showEvents.performanceId, performanceId))
+        .orderBy(asc(showEvents.id));
+      return rows.map(toEvent);
     } catch (err) {
       throw toAppError(err);
     }
@@ -184,9 +290,71 @@ export class PlaybackStore {
   }
 }
 
-async function requireScript(conn: Conn, scriptId: string): Promise<void> {
-  const [s] = await conn.select({ id: scripts.id }).from(scripts).where(eq(scripts.id, scriptId));
+/** The script's show id, or a 404. */
+async function requireScript(conn: Conn, scriptId: string): Promise<string> {
+  const [s] = await conn.select({ showId: scripts.showId }).from(scripts).where(eq(scripts.id, scriptId));
   if (!s) throw notFound('script');
+  return s.showId;
+}
+
+/** Cues of the standby set that this command may take off standby. */
+function leavingStandby(state: PlaybackState, command: PlaybackCommand): string[] {
+  switch (command.kind) {
+    case 'go':
+      return state.standbyCueIds.includes(command.cueId) ? [command.cueId] : [];
+    case 'standby':
+      return state.standbyCueIds.filter((id) => !command.cueIds.includes(id));
+    case 'complete':
+    case 'stop':
+      return state.standbyCueIds;
+    default:
+      return [];
+  }
+}
+
+/** The show's crew whose links work at `serverNowMs`: who can be nudged, who should answer a standby. */
+async function loadCrew(conn: Conn, showId: string, serverNowMs: number): Promise<CrewRef[]> {
+  const rows = await conn
+    .select({
+      crewId: crew.id,
+      name: crew.name,
+      allDepartments: crew.allDepartments,
+      departmentIds: crew.departmentIds,
+      expiresAt: crew.expiresAt,
+    })
+    .from(crew)
+    .where(and(eq(crew.showId, showId), isNull(crew.revokedAt)));
+  return rows.filter((r) => r.expiresAt.getTime() > serverNowMs);
+}
+
+const crewViewOf = (c: CrewRef) => crewView(c.allDepartments, c.departmentIds);
+
+const answer = (c: CrewRef): StandbyAnswer => ({ crewId: c.crewId, name: c.name });
+
+async function startPerformance(tx: Conn, scriptId: string, id: string, at: number, actor: ActorRef): Promise<void> {
+  const [last] = await tx
+    .select({ n: max(performances.number) })
+    .from(performances)
+    .where(eq(performances.scriptId, scriptId));
+  await tx.insert(performances).values({
+    id,
+    scriptId,
+    number: (last?.n ?? 0) + 1,
+    startedServerMs: at,
+    calledBy: { kind: actor.kind, name: actor.name, id: actor.id },
+  });
+}
+
+function toPerformance(r: typeof performances.$inferSelect): Performance {
+  return {
+    id: r.id,
+    scriptId: r.scriptId,
+    number: r.number,
+    startedAtServerMs: r.startedServerMs,
+    endedAtServerMs: r.endedServerMs,
+    calledBy: { kind: r.calledBy.kind, name: r.calledBy.name },
+    notes: r.notes,
+  };
 }
 
 async function loadElements(conn: Conn, scriptId: string, ids: string[]): Promise<Map<string, Element>> {

@@ -8,6 +8,7 @@ import { csvRoutes } from './csv';
 import { departmentRoutes } from './departments';
 import { elementRoutes } from './elements';
 import { historyRoutes } from './history';
+import { performanceRoutes } from './performances';
 import { preferenceRoutes } from './preferences';
 import { scriptRoutes } from './scripts';
 import { showRoutes } from './shows';
@@ -27,6 +28,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Pro
   await csvRoutes(app, ctx);
   await bookRoutes(app, ctx);
   await versionRoutes(app, ctx);
+  await performanceRoutes(app, ctx);
   await crewRoutes(app, ctx);
   await crewAccessRoutes(app, ctx);
 }
