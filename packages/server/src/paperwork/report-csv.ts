@@ -6,11 +6,23 @@ import Papa from 'papaparse';
 import type { ShowReport } from '@cuebe/protocol';
 import { escapeCell, formatTime } from './columns';
 
-const HEADER = ['Section', 'Name', 'Planned', 'Actual', 'Difference', 'Late', 'At (UTC)', 'Duration', 'Who', 'Detail'];
+const HEADER = [
+  'Section',
+  'Name',
+  'Planned',
+  'Actual',
+  'Difference (s)',
+  'Late',
+  'At (UTC)',
+  'Duration',
+  'Who',
+  'Detail',
+];
 
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
 const time = (ms: number | null) => (ms === null ? '' : formatTime(Math.round(ms)));
-const signed = (ms: number | null) => (ms === null ? '' : `${ms > 0 ? '+' : ''}${formatTime(Math.round(ms))}`);
+/** Seconds, a number a spreadsheet sums (positive: late). */
+const seconds = (ms: number | null): string | number => (ms === null ? '' : Math.round(ms) / 1000);
 
 export function reportToCsv(r: ShowReport): string {
   const rows: string[][] = [];
@@ -39,7 +51,7 @@ export function reportToCsv(r: ShowReport): string {
       c.name,
       time(c.plannedMs),
       time(c.actualMs),
-      signed(c.deltaMs),
+      seconds(c.deltaMs),
       c.late ? 'late' : '',
       iso(c.goAtServerMs),
       '',
