@@ -118,8 +118,12 @@ export const GoGuards = z.strictObject({
   requireStandby: z.boolean(),
 });
 export type GoGuards = z.infer<typeof GoGuards>;
-/** Half a second: a double tap on a phone's GO button is refused, a quick sequence is not. */
-export const DEFAULT_GO_GUARDS: GoGuards = { minGoIntervalMs: 500, requireStandby: false };
+/**
+ * Off until the SM sets them, as in QLab: a guard that refuses a second GO 300 ms after the first
+ * also refuses "LX 5 and sound 3… GO" called as two quick presses. 300–500 ms is what the SM
+ * panel suggests; two-step mode suits a show called from standbys.
+ */
+export const DEFAULT_GO_GUARDS: GoGuards = { minGoIntervalMs: 0, requireStandby: false };
 
 export const PART_KINDS = ['act', 'interval'] as const;
 /** The act or interval running now, for every device's header and the report. */

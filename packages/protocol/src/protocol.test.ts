@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ClientMessage, ServerMessage } from './messages';
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './version';
 
-const PINNED = { version: 3, hash: 'b933b8929a4669c2' };
+const PINNED = { version: 3, hash: '3570471d39913343' };
 
 function schemaHash(): string {
   const schemas = { client: z.toJSONSchema(ClientMessage), server: z.toJSONSchema(ServerMessage) };
