@@ -37,7 +37,7 @@ const byId = (a: Element, b: Element) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 export class Checker {
   private readonly pool: pg.Pool;
   constructor(databaseUrl: string) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    this.pool = new pg.Pool({ connectionString: databaseUrl, max: 2, application_name: 'chaos-checker' });
     this.pool.on('error', () => {});
   }
 

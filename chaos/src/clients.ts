@@ -50,6 +50,8 @@ export class ChaosClient {
   readonly submittedAt = new Map<string, number>();
   readonly ackLatency: number[] = [];
   private readonly live = new Set<WebSocket>();
+  /** The socket the SyncClient uses now; frames on one it has left are not its deliveries. */
+  private current: { left: boolean } | null = null;
 
   constructor(
     url: () => string,
@@ -117,13 +119,21 @@ export class ChaosClient {
     const ws = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: 10_000 });
     this.live.add(ws);
     this.rec.sockets++;
+    // The client ignores a socket once it has made a newer one or closed it (its generation
+    // counter); frames still arriving there (a stalled network flushing) were never delivered.
+    if (this.current) this.current.left = true;
+    const mine = { left: false };
+    this.current = mine;
     const rec = this.rec;
     const like: WebSocketLike = {
       get readyState() {
         return ws.readyState;
       },
       send: (data: string) => ws.send(data),
-      close: (code?: number, reason?: string) => ws.close(code, reason),
+      close: (code?: number, reason?: string) => {
+        mine.left = true;
+        ws.close(code, reason);
+      },
       onopen: null,
       onmessage: null,
       onclose: null,
@@ -133,7 +143,9 @@ export class ChaosClient {
     ws.on('message', (data, isBinary) => {
       const text = data.toString();
       rec.frames?.push(text);
-      if (text.startsWith('{"type":"changes"') || text.startsWith('{"type":"snapshot"')) {
+      if (mine.left) {
+        // not this client's any more
+      } else if (text.startsWith('{"type":"changes"') || text.startsWith('{"type":"snapshot"')) {
         const m = Versions.safeParse(JSON.parse(text));
         if (m.success && m.data.type === 'changes') rec.versions.push(...m.data.changes.map((c) => c.version));
         if (m.success && m.data.type === 'snapshot') rec.snapshots.push(m.data.version);

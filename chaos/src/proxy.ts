@@ -9,13 +9,26 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export type ProxyMode = 'pass' | 'cut' | 'blackhole';
 
+/**
+ * Chunks waiting out their latency in one direction, released in arrival order by one timer.
+ * (A timer per chunk can fire out of order: Node starts each timer from the loop's cached time,
+ * so on a busy loop a later chunk's shorter timer may expire first — bytes of a TCP stream
+ * swapped, whole WebSocket frames delivered out of order.)
+ */
+interface Lane {
+  queue: { at: number; chunk: Buffer }[];
+  timer: NodeJS.Timeout | null;
+  last: number;
+}
+
 interface Pair {
   client: Socket;
   upstream: Socket;
-  /** Release time of the last chunk queued in each direction, so latency never reorders. */
-  lastUp: number;
-  lastDown: number;
+  up: Lane;
+  down: Lane;
 }
+
+const lane = (): Lane => ({ queue: [], timer: null, last: 0 });
 
 export interface ProxyStats {
   accepted: number;
@@ -129,7 +142,7 @@ export class ChaosProxy {
     const upstream = connect(this.target.port, this.target.host);
     upstream.setNoDelay(true);
     upstream.on('error', () => {});
-    const pair: Pair = { client, upstream, lastUp: 0, lastDown: 0 };
+    const pair: Pair = { client, upstream, up: lane(), down: lane() };
     this.pairs.add(pair);
     this.stats.open = this.pairs.size;
     if (this.downStalled) upstream.pause();
@@ -148,17 +161,36 @@ export class ChaosProxy {
     }
     const now = performance.now();
     const delay = this.latencyMs + (this.rand() * 2 - 1) * this.jitterMs;
-    const last = dir === 'up' ? p.lastUp : p.lastDown;
-    const at = Math.max(now + Math.max(0, delay), last);
-    if (dir === 'up') p.lastUp = at;
-    else p.lastDown = at;
-    setTimeout(() => {
-      if (!to.destroyed) to.write(chunk);
-    }, at - now);
+    const l = dir === 'up' ? p.up : p.down;
+    l.last = Math.max(now + Math.max(0, delay), l.last);
+    l.queue.push({ at: l.last, chunk });
+    if (!l.timer) this.release(l, to);
+  }
+
+  private release(l: Lane, to: Socket): void {
+    const head = l.queue[0];
+    if (!head) return;
+    l.timer = setTimeout(
+      () => {
+        l.timer = null;
+        const now = performance.now();
+        while (l.queue.length && l.queue[0]!.at <= now) {
+          const { chunk } = l.queue.shift()!;
+          if (!to.destroyed) to.write(chunk);
+        }
+        this.release(l, to);
+      },
+      Math.max(0, head.at - performance.now()),
+    );
   }
 
   private kill(p: Pair): void {
     if (!this.pairs.delete(p)) return;
+    for (const l of [p.up, p.down]) {
+      if (l.timer) clearTimeout(l.timer);
+      l.timer = null;
+      l.queue.length = 0;
+    }
     this.stats.open = this.pairs.size;
     if (!p.client.destroyed) p.client.resetAndDestroy();
     if (!p.upstream.destroyed) p.upstream.resetAndDestroy();

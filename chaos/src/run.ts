@@ -7,6 +7,7 @@
  *   npm run chaos                          everything, full counts
  *   npm run chaos -- --only crash,fuzz     some scenarios
  *   npm run chaos -- --crash 20 --fuzz 5000 --seed 7
+ *   npm run chaos -- --only storm,bad-network,slow-consumers --storm 200 --slow 200
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -17,12 +18,15 @@ import { expiryScenario } from './scenarios/expiry';
 import { redisOutageScenario } from './scenarios/redis-outage';
 import { fuzzScenario } from './scenarios/fuzz';
 import { securityScenario } from './scenarios/security';
+import { stormScenario } from './scenarios/storm';
+import { badNetworkScenario } from './scenarios/bad-network';
 
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     crash: { type: 'string', default: '100' },
     fuzz: { type: 'string', default: '100000' },
+    storm: { type: 'string', default: '2000' },
     seed: { type: 'string', default: '20240607' },
     json: { type: 'string' },
   },
@@ -34,6 +38,8 @@ const scenarios: { name: string; limitMs: number; run: () => Promise<ScenarioRes
   { name: 'crash', limitMs: 12 * 60_000, run: () => crashScenario({ iterations: Number(values.crash), seed, log }) },
   { name: 'db-outage', limitMs: 90_000, run: () => dbOutageScenario({ outageMs: 10_000 }) },
   { name: 'redis-outage', limitMs: 120_000, run: () => redisOutageScenario({ outageMs: 5_000 }) },
+  { name: 'storm', limitMs: 4 * 60_000, run: () => stormScenario({ sockets: Number(values.storm), log }) },
+  { name: 'bad-network', limitMs: 2 * 60_000, run: () => badNetworkScenario({ seed, faultMs: 20_000, log }) },
   { name: 'expiry', limitMs: 60_000, run: () => expiryScenario() },
   { name: 'fuzz', limitMs: 10 * 60_000, run: () => fuzzScenario({ frames: Number(values.fuzz), seed, log }) },
   { name: 'security', limitMs: 60_000, run: () => securityScenario() },
