@@ -49,7 +49,7 @@ describe(`cue lights (${backend})`, () => {
     return { scriptId, cues };
   }
 
-  it('crew acknowledge a standby in their view; the SM and everyone get it in the next state', async () => {
+  it('P16 crew acknowledge a standby in their view; the SM and everyone get it in the next state', async () => {
     const { scriptId, cues } = await newScript();
     const [lx1, snd1, lx2] = cues as [(typeof cues)[0], (typeof cues)[0], (typeof cues)[0]];
     const lxCrew = await makeCrew(s, showId, { name: 'Sam LX', departmentIds: [dept.LX] });
@@ -100,7 +100,7 @@ describe(`cue lights (${backend})`, () => {
     for (const x of [w, lx, snd]) x.close();
   });
 
-  it('guards: a double GO inside the minimum time and, in two-step mode, a GO not from standby are refused', async () => {
+  it('P17 guards: a double GO inside the minimum time and, in two-step mode, a GO not from standby are refused', async () => {
     const { scriptId, cues } = await newScript();
     const w = await Wire.hello(s, scriptId, { cookie: sm.cookie });
     await w.next('playback');
@@ -122,7 +122,7 @@ describe(`cue lights (${backend})`, () => {
     w.close();
   });
 
-  it('nudge names one live crew member of the show; unknown and revoked ones are refused', async () => {
+  it('P18 nudge names one live crew member of the show; unknown and revoked ones are refused', async () => {
     const { scriptId, cues } = await newScript();
     const lxCrew = await makeCrew(s, showId, { departmentIds: [dept.LX] });
     const gone = await makeCrew(s, showId, { departmentIds: [dept.LX], revoked: true });
@@ -265,7 +265,7 @@ describe(`cue lights (${backend})`, () => {
     );
   });
 
-  it('performances and reports are the owner’s: others get 404, bad ids 400, bad bodies 400', async () => {
+  it('P19 performances and reports are the owner’s: others get 404, bad ids 400, bad bodies 400', async () => {
     const { scriptId } = await newScript();
     await s.ctx.playback.command(
       scriptId,
