@@ -20,6 +20,7 @@ import { fuzzScenario } from './scenarios/fuzz';
 import { securityScenario } from './scenarios/security';
 import { stormScenario } from './scenarios/storm';
 import { badNetworkScenario } from './scenarios/bad-network';
+import { slowConsumersScenario } from './scenarios/slow-consumers';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     crash: { type: 'string', default: '100' },
     fuzz: { type: 'string', default: '100000' },
     storm: { type: 'string', default: '2000' },
+    slow: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '20240607' },
     json: { type: 'string' },
   },
@@ -40,6 +42,11 @@ const scenarios: { name: string; limitMs: number; run: () => Promise<ScenarioRes
   { name: 'redis-outage', limitMs: 120_000, run: () => redisOutageScenario({ outageMs: 5_000 }) },
   { name: 'storm', limitMs: 4 * 60_000, run: () => stormScenario({ sockets: Number(values.storm), log }) },
   { name: 'bad-network', limitMs: 2 * 60_000, run: () => badNetworkScenario({ seed, faultMs: 20_000, log }) },
+  {
+    name: 'slow-consumers',
+    limitMs: 3 * 60_000,
+    run: () => slowConsumersScenario({ clients: Number(values.slow), log }),
+  },
   { name: 'expiry', limitMs: 60_000, run: () => expiryScenario() },
   { name: 'fuzz', limitMs: 10 * 60_000, run: () => fuzzScenario({ frames: Number(values.fuzz), seed, log }) },
   { name: 'security', limitMs: 60_000, run: () => securityScenario() },
