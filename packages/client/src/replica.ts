@@ -70,6 +70,13 @@ export class Replica {
     return { pending, result };
   }
 
+  /** The show's departments changed: the new list (false before the first snapshot). */
+  departmentsChanged(departments: Department[]): boolean {
+    if (!this.confirmed) return false;
+    this.confirmed = { ...this.confirmed, departments };
+    return true;
+  }
+
   /** A snapshot replaces the confirmed state; ops it already contains leave the queue. */
   snapshot(s: Snapshot): RebaseDrop[] {
     this.confirmed = {

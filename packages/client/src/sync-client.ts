@@ -677,6 +677,13 @@ export class SyncClient extends Emitter<SyncEvents> {
         this.presence = msg;
         this.notify();
         return;
+      case 'departments':
+        // Before the first snapshot there is nothing to update: the snapshot carries the list.
+        if (this.replica.departmentsChanged(msg.departments)) {
+          this.persist();
+          this.notify();
+        }
+        return;
       case 'pong': {
         if (msg.id >= CLOCK_PING_BASE) return this.live.onPong(msg);
         const p = this.pings.get(msg.id);

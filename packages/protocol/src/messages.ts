@@ -206,6 +206,16 @@ export const Pong = z.strictObject({
 });
 export type Pong = z.infer<typeof Pong>;
 
+/**
+ * The show's departments changed (added, renamed, recoloured, removed): every socket of every
+ * script of the show gets the whole list and replaces its own. Not versioned with the script.
+ */
+export const DepartmentsMessage = z.strictObject({
+  type: z.literal('departments'),
+  departments: z.array(Department),
+});
+export type DepartmentsMessage = z.infer<typeof DepartmentsMessage>;
+
 export const ServerMessage = z.discriminatedUnion('type', [
   Welcome,
   Snapshot,
@@ -218,6 +228,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   PlaybackMessage,
   CommandAck,
   CommandError,
+  DepartmentsMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

@@ -10,7 +10,8 @@
  *       script, with role, and which rows they are editing).
  *   3 — cue lights: commands ack (crew), nudge, guards, mark, note; playback state carries
  *       acks, nudge, guards, performanceId, houseOpenAtServerMs, part; commandError reasons
- *       NOT_ON_STANDBY, TOO_SOON, UNKNOWN_CREW. A protocol-2 client cannot read the new state,
+ *       NOT_ON_STANDBY, TOO_SOON, UNKNOWN_CREW. Server message departments (the show's list,
+ *       whenever it changes). A protocol-2 client cannot read the new state,
  *       so the server refuses it (close 4000, reload the app).
  */
 export const PROTOCOL_VERSION = 3;

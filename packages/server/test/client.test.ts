@@ -55,6 +55,38 @@ describe(`sync client against the hub (${backend})`, () => {
     expect(crew.sockets).toHaveLength(1);
   });
 
+  it('S15 department changes reach every open client of the show at once; a new one is usable without a reload', async () => {
+    const scriptId = await newScript(st);
+    const sm = open(() => s, scriptId, { cookie: st.sm.cookie });
+    const crew = open(() => s, scriptId, st.crew.LX);
+    const elsewhere = await stage(s); // another SM's show
+    const otherScript = await newScript(elsewhere);
+    const other = open(() => s, otherScript, { cookie: elsewhere.sm.cookie });
+    await Promise.all([live(sm), live(crew), live(other)]);
+    const otherBefore = other.client.getSnapshot().departments;
+
+    const made = await st.sm.post(`/api/shows/${st.showId}/departments`, {
+      name: 'Flys',
+      initials: 'FLY',
+      colour: '#aa00ff',
+    });
+    expect(made.status).toBe(201);
+    const fly: string = made.body.department.id;
+    const has = (h: ClientHandle, colour: string) =>
+      h.client.getSnapshot().departments.some((d) => d.id === fly && d.colour === colour);
+    await waitFor(() => has(sm, '#aa00ff') && has(crew, '#aa00ff'), 'the new department on both clients', 2_000);
+
+    // The SM's client applies ops with the show's department rule: the new one passes at once.
+    const el = cue({ name: 'Fly out the moon', departmentId: fly });
+    sm.client.submit({ kind: 'create', element: el });
+    await settle(s, scriptId, [sm]);
+    expect((await databaseState(s, scriptId)).elements.find((e) => e.id === el.id)?.departmentId).toBe(fly);
+
+    expect((await st.sm.patch(`/api/departments/${fly}`, { colour: '#00aa55' })).status).toBe(200);
+    await waitFor(() => has(sm, '#00aa55') && has(crew, '#00aa55'), 'the new colour on both clients', 2_000);
+    expect(other.client.getSnapshot().departments).toEqual(otherBefore);
+  });
+
   it('P5 a crew edit is refused by the server and dropped with FORBIDDEN; the view goes back', async () => {
     const scriptId = await newScript(st);
     const crew = open(() => s, scriptId, st.crew.LX);

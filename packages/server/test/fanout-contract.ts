@@ -43,7 +43,9 @@ function record(node: Fanout): { seen: Seen[]; stop: () => void } {
     seen.push(
       m.type === 'entry'
         ? { origin: m.origin, type: m.type, scriptId: m.entry.scriptId, version: m.entry.version }
-        : { origin: m.origin, type: m.type, scriptId: m.scriptId },
+        : m.type === 'departments'
+          ? { origin: m.origin, type: m.type, scriptId: m.showId }
+          : { origin: m.origin, type: m.type, scriptId: m.scriptId },
     );
   });
   return { seen, stop };

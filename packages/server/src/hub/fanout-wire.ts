@@ -3,7 +3,7 @@
  * input (another node may run an older or newer build during a rolling deploy).
  */
 import { z } from 'zod';
-import { Actor, IsoDateTime, PatchSchema, PlaybackState, PolicyReason, PrevSchema, ShowRole } from '@cuebe/protocol';
+import { Actor, Department, IsoDateTime, PatchSchema, PlaybackState, PolicyReason, PrevSchema, ShowRole } from '@cuebe/protocol';
 import type { FanoutMessage } from './fanout';
 
 /** Bumped when the envelope changes; a node drops envelopes of a version it does not know. */
@@ -93,7 +93,20 @@ const PresenceMessage = z.strictObject({
   ttlMs: z.number().int().min(1_000).max(120_000),
 });
 
-const WireMessage = z.discriminatedUnion('type', [EntryMessage, PlaybackMessage, AccessMessage, PresenceMessage]);
+const DepartmentsMessage = z.strictObject({
+  type: z.literal('departments'),
+  origin: NodeId,
+  showId: SomeId,
+  departments: z.array(Department).max(1_000),
+});
+
+const WireMessage = z.discriminatedUnion('type', [
+  EntryMessage,
+  PlaybackMessage,
+  AccessMessage,
+  PresenceMessage,
+  DepartmentsMessage,
+]);
 
 const Envelope = z.strictObject({ v: z.literal(WIRE_VERSION), msg: WireMessage });
 

@@ -5,7 +5,7 @@
  * its own echo from a relayed message, and relayed ops are never persisted again.
  */
 import { randomUUID } from 'node:crypto';
-import type { PlaybackState, PolicyReason, ShowRole } from '@cuebe/protocol';
+import type { Department, PlaybackState, PolicyReason, ShowRole } from '@cuebe/protocol';
 import type { ConflictInfo, LogEntry } from '../scripts/store';
 
 /** Why sockets must close: a policy reason (1008), 'changed' (4010 reconnect), 'deleted' (4004). */
@@ -47,7 +47,9 @@ export type FanoutMessage =
    * (coalesced), as a heartbeat, empty when the room empties or the node stops. A receiver
    * keeps the latest per (origin, script) for ttlMs after receipt, so a dead node's entries go.
    */
-  | { type: 'presence'; origin: string; scriptId: string; members: PresenceMemberWire[]; ttlMs: number };
+  | { type: 'presence'; origin: string; scriptId: string; members: PresenceMemberWire[]; ttlMs: number }
+  /** A show's departments after a change: every socket of the show's scripts gets the list. */
+  | { type: 'departments'; origin: string; showId: string; departments: Department[] };
 
 export type FanoutHandler = (msg: FanoutMessage) => void;
 

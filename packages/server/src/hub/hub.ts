@@ -4,7 +4,7 @@
  * socket caps. Transport-free like the rooms; index.ts binds it to Fastify/ws.
  */
 import { eq } from 'drizzle-orm';
-import { CloseCode, LIMITS, type Hello, type PlaybackState } from '@cuebe/protocol';
+import { CloseCode, LIMITS, type Department, type Hello, type PlaybackState } from '@cuebe/protocol';
 import type { AppContext } from '../context';
 import { crew, sessions } from '../db/schema';
 import type { CommitInput, CommitResult, ConflictInfo, LogEntry } from '../scripts/store';
@@ -17,6 +17,7 @@ import { Room, type RoomMetrics } from './room';
 import { PRESENCE_HEARTBEAT_MS, PRESENCE_SWEEP_MS, PRESENCE_TTL_MS, RemotePresence, toWire } from './cluster-presence';
 import { recheckAccess } from './recheck';
 import { playbackOut } from './live';
+import { Outgoing } from './outgoing';
 
 const VIEW_CHANGES_KEPT = 10_000;
 
@@ -213,6 +214,7 @@ export class Hub {
       return;
     }
     if (msg.type === 'presence') return this.onRemotePresence(msg);
+    if (msg.type === 'departments') return this.deliverDepartments(msg.showId, msg.departments);
     this.accessEpoch++;
     if (msg.reason === 'changed' && msg.crewId) this.noteViewChange(msg.crewId);
     this.recentAccess.push({ epoch: this.accessEpoch, msg });
@@ -292,6 +294,15 @@ export class Hub {
     if (!room || state.version <= room.playbackVersion) return;
     room.playbackVersion = state.version;
     room.sendToAll(playbackOut(state, this.now()));
+  }
+
+  /** The new list to every socket of every script of the show on this node, encoded once. */
+  private deliverDepartments(showId: string, departments: Department[]): void {
+    const out = Outgoing.of({ type: 'departments', departments });
+    for (const room of this.rooms.values()) {
+      const first = room.members.values().next();
+      if (!first.done && first.value.identity.showId === showId) room.sendToAll(out);
+    }
   }
 
   /** Fan-out may have lost playback messages: read every active script's state again. */

@@ -26,19 +26,37 @@ async function checkInitialsFree(db: Conn, showId: string, initials: string, exc
   if (clash) throw conflict(`another department of this show already uses the initials ${initials}`, 'initials');
 }
 
+async function listDepartments(db: Conn, showId: string) {
+  const rows = await db
+    .select()
+    .from(departments)
+    .where(eq(departments.showId, showId))
+    .orderBy(asc(departments.createdAt), asc(departments.name));
+  return rows.map(toDepartment);
+}
+
 export async function departmentRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.database.db;
+
+  /**
+   * After a change is committed: the show's whole list to every open socket of its scripts, on
+   * every node, so open workspaces and crew phones show (and may use) it without a reload.
+   */
+  async function announce(showId: string): Promise<void> {
+    try {
+      const list = await listDepartments(db, showId);
+      await ctx.fanout.publish({ type: 'departments', origin: ctx.fanout.nodeId, showId, departments: list });
+    } catch (err) {
+      // The change is committed; devices get the list with their next snapshot.
+      ctx.log.warn({ err, showId }, 'departments announcement failed');
+    }
+  }
 
   app.get('/api/shows/:showId/departments', async (req) => {
     const user = await requireUser(ctx, req);
     const { showId } = parse(IdParam('showId'), req.params);
     await showFor(db, user.id, showId, 'read');
-    const rows = await db
-      .select()
-      .from(departments)
-      .where(eq(departments.showId, showId))
-      .orderBy(asc(departments.createdAt), asc(departments.name));
-    return { departments: rows.map(toDepartment) };
+    return { departments: await listDepartments(db, showId) };
   });
 
   app.post('/api/shows/:showId/departments', async (req, reply) => {
@@ -51,6 +69,7 @@ export async function departmentRoutes(app: FastifyInstance, ctx: AppContext): P
       .insert(departments)
       .values({ id: randomUUID(), showId, ...body })
       .returning();
+    await announce(showId);
     return reply.status(201).send({ department: toDepartment(row!) });
   });
 
@@ -62,6 +81,7 @@ export async function departmentRoutes(app: FastifyInstance, ctx: AppContext): P
     if (body.initials !== undefined) await checkInitialsFree(db, dept.showId, body.initials, dept.id);
     if (Object.keys(body).length === 0) return { department: toDepartment(dept) };
     const [row] = await db.update(departments).set(body).where(eq(departments.id, departmentId)).returning();
+    await announce(dept.showId);
     return { department: toDepartment(row!) };
   });
 
@@ -83,6 +103,7 @@ export async function departmentRoutes(app: FastifyInstance, ctx: AppContext): P
     if (held && held.n > 0)
       throw conflict(`${held.n} crew link(s) still show ${dept.initials}; change their departments first`);
     await db.delete(departments).where(eq(departments.id, departmentId));
+    await announce(dept.showId);
     return reply.status(204).send();
   });
 }
