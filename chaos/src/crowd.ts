@@ -46,6 +46,8 @@ export class LiteCrew {
   /** Handshakes that got a welcome; time of the last one. */
   welcomes = 0;
   readonly rec: LiteRecord = { versions: [], snapshots: [], closes: [], sockets: 0 };
+  /** Bytes of every frame received. */
+  bytes = 0;
   /** When the socket of the current attempt was opened (for handshake times). */
   openedAt = 0;
   readonly handshakeMs: number[] = [];
@@ -143,6 +145,7 @@ export class LiteCrew {
 
   private onFrame(data: Buffer): void {
     const at = performance.now();
+    this.bytes += data.length;
     if (data[2] !== 0x74 || data[3] !== 0x79) return; // not {"type":
     if (data.subarray(0, 17).toString() === '{"type":"changes"') {
       for (let i = data.indexOf(CHANGE); i >= 0; i = data.indexOf(CHANGE, i + CHANGE.length)) {

@@ -40,6 +40,8 @@ interface SlowRun {
   /** From the resume to every device at the final version. */
   caughtUpMs: number | null;
   slowCloses: string;
+  heldP50: number;
+  heldMax: number;
   rssBase: number;
   rssPeak: number;
   heapPeak: number;
@@ -52,7 +54,8 @@ interface SlowRun {
   problems: string[];
 }
 
-async function slowRun(db: FreshDatabase, withSlow: boolean, opts: SlowOptions): Promise<SlowRun> {
+/** `edits`: the control run makes as many edits as the run with slow consumers made. */
+async function slowRun(db: FreshDatabase, withSlow: boolean, edits: number, opts: SlowOptions): Promise<SlowRun> {
   const problems: string[] = [];
   const tag = withSlow ? 'slow' : 'control';
   const node: ServerNode = await startNode({ name: `slow-${tag}`, databaseUrl: db.url });
@@ -101,11 +104,10 @@ async function slowRun(db: FreshDatabase, withSlow: boolean, opts: SlowOptions):
       });
       submitted.set(id, performance.now());
     }, EDIT_EVERY_MS);
-    // Until every slow device is cut off (the control: the same number of edits as the slow run
-    // needs, at most 40 s).
+    // Until every slow device is cut off and 8 edits more (the control: as many edits).
     let cutOffMs: number | null = null;
     const cutOff = () => (sampler.samples.at(-1)?.slowCutOff ?? 0) >= slowCount;
-    await until(() => (withSlow ? cutOff() : k >= 40), 40_000, `${slowCount} slow devices cut off`, 50).then(
+    await until(() => (withSlow ? cutOff() : k >= edits - 8), 60_000, `${slowCount} slow devices cut off`, 50).then(
       () => (cutOffMs = withSlow ? performance.now() - pausedAt : null),
       (e: Error) => problems.push(`${tag}: ${e.message} (${sampler.samples.at(-1)?.slowCutOff} were)`),
     );
@@ -114,11 +116,18 @@ async function slowRun(db: FreshDatabase, withSlow: boolean, opts: SlowOptions):
     await until(() => k >= more, 10_000, 'more edits', 20);
     clearInterval(editTimer);
     editTimer = null;
-    const resumedAt = performance.now();
-    for (const c of slow) c.resume();
+    // Every edit delivered to the reading devices before the slow ones read again (their catch-up
+    // is not part of the others' latency).
     const drained = await converge(checker, stage.scriptId, [editor], 30_000);
     if (!drained.ok) problems.push(`${tag}: SM not drained: ${drained.seen}`);
     const final = (await checker.state(stage.scriptId)).version;
+    const readers = crowd.slice(0, crowd.length - slowCount);
+    await until(() => readers.every((c) => c.version === final), 30_000, `reading devices at v${final}`, 20).catch(
+      (e: Error) => problems.push(`${tag}: ${e.message}`),
+    );
+    const bytesBefore = slow.map((c) => c.bytes);
+    const resumedAt = performance.now();
+    for (const c of slow) c.resume();
     let caughtUpMs: number | null = null;
     await until(() => crowd.every((c) => c.live && c.version === final), 30_000, `every device at v${final}`, 20).then(
       () => (caughtUpMs = performance.now() - resumedAt),
@@ -145,6 +154,9 @@ async function slowRun(db: FreshDatabase, withSlow: boolean, opts: SlowOptions):
       if (v === undefined) continue;
       for (const a of arrivals.get(v) ?? []) latencies.push(a - at);
     }
+    // What each slow device still had to read when it resumed: the kernel's buffers on both
+    // sides (the server's own buffer is dropped when it ends the connection).
+    const held = slow.map((c, i) => c.bytes - bytesBefore[i]!);
     const codes = new Map<number, number>();
     for (const c of slow) for (const cl of c.rec.closes) codes.set(cl.code, (codes.get(cl.code) ?? 0) + 1);
     const s = sampler.samples;
@@ -157,6 +169,8 @@ async function slowRun(db: FreshDatabase, withSlow: boolean, opts: SlowOptions):
       cutOffMs,
       caughtUpMs,
       slowCloses: [...codes].map(([code, n]) => `${code} ×${n}`).join(', ') || 'none',
+      heldP50: percentile(held, 50),
+      heldMax: held.length ? Math.max(...held) : NaN,
       rssBase,
       rssPeak: max(s.map((x) => x.rssBytes)),
       heapPeak: max(s.map((x) => x.heapUsedBytes)),
@@ -184,10 +198,10 @@ export async function slowConsumersScenario(opts: SlowOptions): Promise<Scenario
   const started = performance.now();
   const db = await freshDatabase();
   try {
-    const control = await slowRun(db, false, opts);
-    opts.log?.(`slow-consumers control: p99 ${r0(control.p99)} ms`);
-    const run = await slowRun(db, true, opts);
+    const run = await slowRun(db, true, 0, opts);
     opts.log?.(`slow-consumers: p99 ${r0(run.p99)} ms, ${run.cutOff} cut off`);
+    const control = await slowRun(db, false, run.edits, opts);
+    opts.log?.(`slow-consumers control: p99 ${r0(control.p99)} ms`);
     const problems = [...control.problems, ...run.problems];
     const cap = LIMITS.maxBufferedBytes;
     expect(problems, run.cutOff === run.slow, `${run.cutOff} cut off, ${run.slow} stopped reading`);
@@ -223,6 +237,7 @@ export async function slowConsumersScenario(opts: SlowOptions): Promise<Scenario
         'cut off (cuebe_slow_consumers_cut_off_total)': both((r) => r.cutOff),
         'from the pause to the last cut-off': `${r0(run.cutOffMs ?? NaN)} ms`,
         'closes seen by the slow devices': run.slowCloses,
+        'bytes a slow device read after resuming p50 / max': `${(run.heldP50 / 1048576).toFixed(1)} / ${(run.heldMax / 1048576).toFixed(1)} MiB`,
         'reading devices: edit → receive p50 / p99': both((r) => `${r0(r.p50)} / ${r0(r.p99)}`, ' ms'),
         edits: both((r) => r.edits),
         'node RSS at the pause / peak / end': both((r) => `${mib(r.rssBase)} / ${mib(r.rssPeak)} / ${mib(r.rssEnd)}`),

@@ -9,8 +9,12 @@
  *
  * A control run does the same without jitter (every device waits the full backoff ceiling, so
  * all come back in the same millisecond). The scenario fails unless the jittered run beats the
- * control on the spike it exists to flatten: fewer handshakes in flight at once and a lower
- * worst event-loop delay p99.
+ * control on the spike it exists to flatten, at the node: the worst event-loop delay p99 and
+ * the peak of queries waiting for a database connection. Published, not compared: handshakes in
+ * flight at once (at 2,000 devices a handshake takes longer than the 500 ms jitter window, so
+ * nearly all are in flight at the peak either way) and the SM's op → ack p99 (it waits behind
+ * the same backlog of handshake work either way, and other load on the machine moves it more
+ * than the arrival pattern does: see docs/RELIABILITY.md).
  */
 import { ChaosClient } from '../clients';
 import { Checker, converge, tally } from '../checker';
@@ -227,13 +231,13 @@ export async function stormScenario(opts: StormOptions): Promise<ScenarioResult>
     }
     expect(
       problems,
-      run.peakInFlight < control.peakInFlight,
-      `jitter did not lower the handshakes in flight (${run.peakInFlight} against ${control.peakInFlight})`,
+      run.loopP99Storm < control.loopP99Storm,
+      `jitter did not lower the event-loop delay p99 (${r0(run.loopP99Storm)} ms against ${r0(control.loopP99Storm)} ms)`,
     );
     expect(
       problems,
-      run.loopP99Storm < control.loopP99Storm,
-      `jitter did not lower the event-loop delay p99 (${r0(run.loopP99Storm)} ms against ${r0(control.loopP99Storm)} ms)`,
+      run.poolWaitingPeak < control.poolWaitingPeak,
+      `jitter did not lower the queries waiting for a connection (${run.poolWaitingPeak} against ${control.poolWaitingPeak})`,
     );
     const both = (f: (r: StormRun) => number | string, unit = '') => `${f(run)}${unit} (control ${f(control)}${unit})`;
     return {
