@@ -14,6 +14,8 @@ import { ErrorNote } from './ui/ErrorNote';
 // The workspace carries dnd-kit and the sync client: load it only for SMs who open a script.
 const Workspace = lazy(() => import('./workspace/Workspace'));
 const PrintBook = lazy(() => import('./print/PrintBook'));
+const PerformancesPage = lazy(() => import('./report/PerformancesPage'));
+const ShowReportPage = lazy(() => import('./report/ShowReportPage'));
 
 export function App() {
   const route = matchRoute(usePath());
@@ -62,6 +64,18 @@ function SmPage({ route, user }: { route: Parameters<typeof SmRoutes>[0]['route'
       return (
         <Suspense fallback={<Loading />}>
           <PrintBook user={user} scriptId={route.scriptId} />
+        </Suspense>
+      );
+    case 'performances':
+      return (
+        <Suspense fallback={<Loading />}>
+          <PerformancesPage key={route.scriptId} user={user} scriptId={route.scriptId} />
+        </Suspense>
+      );
+    case 'performance':
+      return (
+        <Suspense fallback={<Loading />}>
+          <ShowReportPage key={route.performanceId} user={user} performanceId={route.performanceId} />
         </Suspense>
       );
   }

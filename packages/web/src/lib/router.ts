@@ -30,6 +30,8 @@ export type Route =
   | { name: 'show'; showId: string }
   | { name: 'script'; scriptId: string }
   | { name: 'print'; scriptId: string }
+  | { name: 'performances'; scriptId: string }
+  | { name: 'performance'; performanceId: string }
   | { name: 'crewHome' }
   | { name: 'crewScript'; scriptId: string }
   | { name: 'notFound' };
@@ -43,6 +45,8 @@ export function matchRoute(path: string): Route {
   if (a === 'shows' && b && parts.length === 2) return { name: 'show', showId: b };
   if (a === 'scripts' && b && parts.length === 2) return { name: 'script', scriptId: b };
   if (a === 'scripts' && b && c === 'print' && parts.length === 3) return { name: 'print', scriptId: b };
+  if (a === 'scripts' && b && c === 'performances' && parts.length === 3) return { name: 'performances', scriptId: b };
+  if (a === 'performances' && b && parts.length === 2) return { name: 'performance', performanceId: b };
   if (a === 'c' && parts.length === 1) return { name: 'crewHome' };
   if (a === 'c' && b === 'scripts' && c && parts.length === 3) return { name: 'crewScript', scriptId: c };
   return { name: 'notFound' };

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { Department } from '@cuebe/protocol';
 import { parseOffset } from '../lib/time';
+import { Link } from '../ui/Link';
 
 export interface ToolbarProps {
   departments: readonly Department[];
@@ -25,6 +26,8 @@ export interface ToolbarProps {
   onHistory: () => void;
   paperworkOpen: boolean;
   onPaperwork: () => void;
+  /** The script's performances and show reports. */
+  performancesHref: string;
 }
 
 export function Toolbar(p: ToolbarProps) {
@@ -130,6 +133,9 @@ export function Toolbar(p: ToolbarProps) {
         >
           Paperwork
         </button>
+        <Link className="btn" href={p.performancesHref} title="Run times and show reports of every performance">
+          Performances
+        </Link>
       </div>
       <div className="tool-group view-tools" aria-label="View">
         <span className="seg" role="group" aria-label="Order">

@@ -314,6 +314,7 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
             setHistoryOpen(false);
             setPaperOpen((o) => !o);
           }}
+          performancesHref={`/scripts/${scriptId}/performances`}
         />
         <div
           className="table-wrap"
