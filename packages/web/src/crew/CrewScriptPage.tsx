@@ -110,7 +110,11 @@ function CrewLive({ live, scriptId, cached }: { live: SyncClient; scriptId: stri
               </p>
             )}
             <NotifySettings prefs={notify} onChange={setDeviceNotifyPrefs} />
-            <CrewShowOrList live={live} list={<CrewCueList live={live} />} />
+            <CrewShowOrList
+              live={live}
+              list={<CrewCueList live={live} />}
+              crewId={access.status === 'ready' ? access.me.crew.id : null}
+            />
           </>
         )}
       </main>

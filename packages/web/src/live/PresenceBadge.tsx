@@ -67,7 +67,7 @@ export function PresenceBadge({ live }: { live: SyncClient }) {
  * Why a crew member's devices cannot be trusted to show a call on time right now (live show),
  * or null: a hidden page, a clock sync older than 60 s, or an error bound over 10 ms.
  */
-function syncDoubt(c: PresenceCrew): string | null {
+export function syncDoubt(c: PresenceCrew): string | null {
   const s = c.sync;
   if (!s) return null;
   if (s.hidden > 0) return 'page hidden';

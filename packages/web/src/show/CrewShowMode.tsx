@@ -1,23 +1,38 @@
 /**
  * Show mode on a crew phone: large type for their departments' cues. The show clock, STANDBY
  * (flashing red, full width) and GO (green) unmistakable, the next cues with countdowns, past
- * cues dimmed, the current cue kept in view. Everything follows from the playback state, so a
- * phone that joins mid-show or after a pause shows the right state at once.
+ * cues dimmed, the current cue kept in view. Each STANDBY has one large "Standing by" button:
+ * once the server holds this crew member's acknowledgement the call stops flashing. Everything
+ * follows from the playback state, so a phone that joins mid-show, after a pause or a reload
+ * shows the right state (acknowledged or not) at once.
  */
 import './show.css';
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import type { SyncClient } from '@cuebe/client';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { CommandFailed, type SyncClient } from '@cuebe/client';
 import type { CueRow, Department, PlaybackState } from '@cuebe/protocol';
 import { useLive } from '../live/useLive';
 import { alertGo, alertStandby, enableSound, soundEnabled } from './alerts';
 import { STATUS_LABEL } from './format';
 import { Countdown, ShowClock } from './ShowClock';
 import { useCueRows } from './usePlayback';
+import { useWakeLock } from './useWakeLock';
 
 /** A GO stays on screen this long (then the cue is simply current). */
 const GO_SHOWN_MS = 4_000;
 
-export function CrewShowMode({ live, playback }: { live: SyncClient; playback: PlaybackState }) {
+/** A refused or unsent "Standing by" stays on screen this long. */
+const ERROR_SHOWN_MS = 6_000;
+
+export function CrewShowMode({
+  live,
+  playback,
+  crewId,
+}: {
+  live: SyncClient;
+  playback: PlaybackState;
+  /** This crew member (from /api/crew-access/me); null while it loads. */
+  crewId: string | null;
+}) {
   const rows = useCueRows(live, playback);
   const departments = useLive(live, (v) => v.departments);
   const byDept = useMemo(() => new Map(departments.map((d) => [d.id, d])), [departments]);
@@ -25,6 +40,12 @@ export function CrewShowMode({ live, playback }: { live: SyncClient; playback: P
   const upcoming = rows.filter((r) => r.status === 'upcoming');
   const goRow = useRecentGo(live, playback, rows);
   const [sound, setSound] = useState(soundEnabled());
+  const wake = useWakeLock(true);
+  const ack = useAck(live);
+  const acked = useMemo(
+    () => new Set(playback.acks.filter((a) => a.crewId === crewId).map((a) => a.cueId)),
+    [playback.acks, crewId],
+  );
 
   // Sound and vibration when a call for this device arrives (not for the state it joined in).
   const seen = useRef<{ standby: string; go: string } | null>(null);
@@ -56,6 +77,11 @@ export function CrewShowMode({ live, playback }: { live: SyncClient; playback: P
             Enable sound
           </button>
         )}
+        {(wake === 'unavailable' || wake === 'refused') && (
+          <p className="sm-awake-hint" data-testid="wake-hint">
+            Keep this screen on: turn off auto-lock
+          </p>
+        )}
       </header>
       <div aria-live="assertive" className="sm-calls">
         {held && <div className="call hold">{STATUS_LABEL[playback.status]}</div>}
@@ -65,18 +91,76 @@ export function CrewShowMode({ live, playback }: { live: SyncClient; playback: P
             <span className="call-cue">{goRow.cue.name}</span>
           </div>
         )}
-        {standby.map((r) => (
-          <div key={r.cue.id} className="call standby" data-testid="crew-standby" data-cue-id={r.cue.id}>
-            <span className="call-word">STANDBY</span>
-            <span className="call-cue">{r.cue.name}</span>
-            {r.cue.location && <span className="call-detail">{r.cue.location}</span>}
-            {r.cue.notes && <span className="call-detail">{r.cue.notes}</span>}
-          </div>
-        ))}
+        {standby.map((r) => {
+          const done = acked.has(r.cue.id);
+          return (
+            <div
+              key={r.cue.id}
+              className={`call standby${done ? ' acked' : ''}`}
+              data-testid="crew-standby"
+              data-cue-id={r.cue.id}
+              data-acked={done}
+            >
+              <span className="call-word">STANDBY</span>
+              <span className="call-cue">{r.cue.name}</span>
+              {r.cue.location && <span className="call-detail">{r.cue.location}</span>}
+              {r.cue.notes && <span className="call-detail">{r.cue.notes}</span>}
+              {done ? (
+                <span className="call-ack done" data-testid="crew-acked">
+                  Standing by ✓
+                </span>
+              ) : (
+                <button
+                  type="button"
+                  className="call-ack"
+                  data-testid="crew-ack"
+                  disabled={ack.pending.has(r.cue.id)}
+                  onClick={() => ack.send(r.cue.id)}
+                >
+                  Standing by
+                </button>
+              )}
+            </div>
+          );
+        })}
+        {ack.error && (
+          <p className="call-error" role="alert" data-testid="crew-ack-error">
+            Not acknowledged: {ack.error}
+          </p>
+        )}
       </div>
       <ShowCueList live={live} rows={rows} byDept={byDept} highlighted={playback.highlightedIds} />
     </section>
   );
+}
+
+/** Sends "standing by" for a cue; the call turns steady when the state carries the ack back. */
+function useAck(live: SyncClient): { send(cueId: string): void; pending: ReadonlySet<string>; error: string | null } {
+  const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
+  const [error, setError] = useState<string | null>(null);
+  const send = useCallback(
+    (cueId: string) => {
+      setError(null);
+      setPending((p) => new Set(p).add(cueId));
+      live
+        .command({ kind: 'ack', cueId })
+        .catch((e: unknown) => setError(e instanceof CommandFailed ? e.message : String(e)))
+        .finally(() =>
+          setPending((p) => {
+            const next = new Set(p);
+            next.delete(cueId);
+            return next;
+          }),
+        );
+    },
+    [live],
+  );
+  useEffect(() => {
+    if (!error) return;
+    const t = window.setTimeout(() => setError(null), ERROR_SHOWN_MS);
+    return () => window.clearTimeout(t);
+  }, [error]);
+  return { send, pending, error };
 }
 
 /** The row of the last GO while it is fresh (by the synced clock); a leaf-level timer ends it. */

@@ -1,20 +1,35 @@
 /**
  * Show mode while the show is on (running, paused, held, or just complete), the running list
- * otherwise; the crew member can switch either way.
+ * otherwise; the crew member can switch either way. A nudge from the SM reaches either.
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import type { SyncClient } from '@cuebe/client';
 import { CrewShowMode } from './CrewShowMode';
+import { NudgeAlert } from './NudgeAlert';
 import { usePlayback } from './usePlayback';
 
-export function CrewShowOrList({ live, list }: { live: SyncClient; list: ReactNode }) {
+export function CrewShowOrList({
+  live,
+  list,
+  crewId,
+}: {
+  live: SyncClient;
+  list: ReactNode;
+  /** This crew member (from /api/crew-access/me); null while it loads. */
+  crewId: string | null;
+}) {
   const playback = usePlayback(live);
   const active = playback !== null && playback.status !== 'STOPPED';
   const [choice, setChoice] = useState<'show' | 'list' | null>(null);
   useEffect(() => {
-    // Diagnostics for support and tests: this device's show time and clock quality.
+    // Diagnostics for support and tests: this device's show time, clock quality and the
+    // playback version it holds (has it seen the latest call?).
     const w = window as { cuebe?: unknown };
-    w.cuebe = { showTime: () => live.showTime(), syncQuality: () => live.syncQuality() };
+    w.cuebe = {
+      showTime: () => live.showTime(),
+      syncQuality: () => live.syncQuality(),
+      playbackVersion: () => live.getSnapshot().playback?.version ?? null,
+    };
     return () => {
       delete w.cuebe;
     };
@@ -27,7 +42,8 @@ export function CrewShowOrList({ live, list }: { live: SyncClient; list: ReactNo
           {showMode ? 'Script list' : 'Show mode'}
         </button>
       )}
-      {showMode && playback ? <CrewShowMode live={live} playback={playback} /> : list}
+      <NudgeAlert live={live} crewId={crewId} />
+      {showMode && playback ? <CrewShowMode live={live} playback={playback} crewId={crewId} /> : list}
     </>
   );
 }

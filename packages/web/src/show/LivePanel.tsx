@@ -1,8 +1,10 @@
 /**
  * The SM's live controls above the cue table: transport (play, pause, safety hold with a reason,
  * resume, complete, stop, seek to a time or a cue), the show clock, the next cues with their
- * countdowns, and STANDBY / GO. Keyboard: Space = GO on the standby cue, S = standby the next
- * cue (not while typing in a field). Refusals are shown as the server words them.
+ * countdowns, STANDBY / GO, the readiness board (who is standing by), GO guards, and the marks
+ * and notes of the performance. Keyboard: Space = GO on the standby cue (or the next cue: GO is
+ * always possible, the server's guards decide), S = standby the next cue (not while typing in a
+ * field). Refusals are shown as the server words them.
  */
 import './show.css';
 import { useCallback, useEffect, useMemo, useState } from 'react';
@@ -11,6 +13,9 @@ import type { PlaybackCommand, PlaybackStatus } from '@cuebe/protocol';
 import { parseOffset } from '../lib/time';
 import { Countdown, ShowClock } from './ShowClock';
 import { STATUS_LABEL } from './format';
+import { GoGuards } from './GoGuards';
+import { ReadinessBoard } from './ReadinessBoard';
+import { ShowMarks } from './ShowMarks';
 import { useCueRows, usePlayback } from './usePlayback';
 
 const CAN: Record<string, readonly PlaybackStatus[]> = {
@@ -26,14 +31,18 @@ const CAN: Record<string, readonly PlaybackStatus[]> = {
 export function LivePanel({ live, selection }: { live: SyncClient; selection: ReadonlySet<string> }) {
   const playback = usePlayback(live);
   const rows = useCueRows(live, playback);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<{ text: string; refusedGo: boolean } | null>(null);
   const [reason, setReason] = useState('');
   const [seekText, setSeekText] = useState('');
 
   const send = useCallback(
     (cmd: PlaybackCommand) => {
       setError(null);
-      live.command(cmd).catch((e: unknown) => setError(e instanceof CommandFailed ? e.message : String(e)));
+      live.command(cmd).catch((e: unknown) => {
+        const text = e instanceof CommandFailed ? e.message : String(e);
+        // A refused GO is the one refusal the SM must not miss: the cue was NOT called.
+        setError(cmd.kind === 'go' ? { text: `GO refused — ${text}`, refusedGo: true } : { text, refusedGo: false });
+      });
     },
     [live],
   );
@@ -42,7 +51,8 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
   const standby = useMemo(() => rows.filter((r) => r.status === 'standby'), [rows]);
   const upcoming = useMemo(() => rows.filter((r) => r.status === 'upcoming'), [rows]);
   const nextToStandby = upcoming[0]?.cue ?? null;
-  const goTarget = standby[0]?.cue ?? null;
+  const goTarget = standby[0]?.cue ?? nextToStandby;
+  const goFromStandby = standby.length > 0;
   const current = rows.find((r) => r.status === 'current')?.cue ?? null;
 
   const go = useCallback(() => {
@@ -73,7 +83,7 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
     const cue = rows.find((r) => r.cue.name.toLowerCase() === seekText.trim().toLowerCase());
     if (cue) return send({ kind: 'seek', cueId: cue.cue.id });
     const ms = parseOffset(seekText);
-    if (ms === null || ms < 0) return setError('Seek to a time (like 1:30) or a cue name');
+    if (ms === null || ms < 0) return setError({ text: 'Seek to a time (like 1:30) or a cue name', refusedGo: false });
     send({ kind: 'seek', showMs: ms });
   };
 
@@ -125,7 +135,7 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
           className="lp-inline"
           onSubmit={(e) => {
             e.preventDefault();
-            if (!reason.trim()) return setError('Say why the show is held');
+            if (!reason.trim()) return setError({ text: 'Say why the show is held', refusedGo: false });
             send({ kind: 'safety', reason: reason.trim() });
             setReason('');
           }}
@@ -168,7 +178,9 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
         >
           {selection.size > 0 ? `Highlight ${selection.size}` : 'Clear highlight'}
         </button>
+        {playback && <GoGuards guards={playback.guards} send={send} />}
       </div>
+      {playback && <ShowMarks live={live} playback={playback} send={send} />}
       <div className="lp-calls">
         <div className="lp-next" aria-label="Next cues">
           {current && (
@@ -201,16 +213,22 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
             onClick={go}
             aria-keyshortcuts="Space"
           >
-            GO {goTarget?.name ?? ''} <kbd>Space</kbd>
+            GO {goTarget?.name ?? ''}
+            {goTarget && !goFromStandby && <span className="lp-go-note"> not on standby</span>} <kbd>Space</kbd>
           </button>
         </div>
       </div>
-      {marks && <style>{marks}</style>}
       {error && (
-        <p className="lp-error" role="alert">
-          {error}
+        <p
+          className={error.refusedGo ? 'lp-refused' : 'lp-error'}
+          role="alert"
+          data-testid={error.refusedGo ? 'go-refused' : 'live-error'}
+        >
+          {error.text}
         </p>
       )}
+      {playback && <ReadinessBoard live={live} playback={playback} standby={standby} send={send} />}
+      {marks && <style>{marks}</style>}
     </section>
   );
 }

@@ -39,3 +39,11 @@ export function alertGo(): void {
   beep(880, 0.35);
   navigator.vibrate?.(400);
 }
+
+/** The SM is calling this crew member: longer and different from STANDBY, so it is not mistaken for one. */
+export function alertNudge(): void {
+  beep(520, 0.12);
+  beep(780, 0.12, 0.18);
+  beep(520, 0.12, 0.36);
+  navigator.vibrate?.([300, 120, 300, 120, 300]);
+}

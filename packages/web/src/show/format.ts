@@ -15,6 +15,13 @@ export function formatCountdown(ms: number): string {
   return `+${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** Time spent in a part of the show: "12:34", "1:02:03" past the hour. */
+export function formatElapsed(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const mmss = `${Math.floor((s % 3600) / 60)}:${String(s % 60).padStart(2, '0')}`;
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mmss.padStart(5, '0')}` : mmss;
+}
+
 export const STATUS_LABEL = {
   STOPPED: 'Stopped',
   PLAYING: 'Running',
