@@ -204,8 +204,24 @@ describe.skipIf(!hasChromium)('performances and the show report', () => {
     expect(csv).toContain(HOLD_REASON);
   });
 
-  it('after-show notes save with clear feedback and survive a reload', async () => {
+  it('after-show notes save with clear feedback and survive a reload; a refused save is explained', async () => {
     const box = page.getByLabel('After-show notes');
+    // A refusal first: the server's message is shown and the text stays for another try.
+    await page.route('**/api/performances/*', (route) =>
+      route.request().method() === 'PATCH'
+        ? route.fulfill({
+            status: 403,
+            contentType: 'application/json',
+            body: JSON.stringify({ error: { code: 'FORBIDDEN', message: 'Only the show’s callers can write notes.' } }),
+          })
+        : route.continue(),
+    );
+    await box.fill('draft');
+    await page.getByRole('button', { name: 'Save notes' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Only the show’s callers can write notes.' }).waitFor();
+    expect(await box.inputValue()).toBe('draft');
+    await page.unrouteAll();
+
     await box.fill(AFTER_SHOW);
     await page.getByText('Unsaved changes').waitFor();
     await page.getByRole('button', { name: 'Save notes' }).click();
@@ -227,6 +243,7 @@ describe.skipIf(!hasChromium)('performances and the show report', () => {
     for (const text of ['Show report — performance 1', 'The Tempest', 'LX 1', HOLD_REASON, NOTE, 'Sam'])
       expect(all).toContain(text);
     expect(all).toContain('Thanks to the fly crew.');
+    expect(pages[0]).toContain(`Page 1 of ${pages.length}`);
     for (const chrome of ['Log out', 'Download CSV', 'Save notes', 'All performances'])
       expect(all).not.toContain(chrome);
     await page.emulateMedia({ media: 'screen' });

@@ -3,7 +3,7 @@
  * team, so nothing is sent half-typed), with what was saved and when, and the server's refusal
  * said plainly. Printed as text; the editor does not print.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Performance, ShowReport } from '@cuebe/protocol';
 import { performances } from '../api/performances';
@@ -29,6 +29,13 @@ export function AfterShowNotes({ performance }: { performance: Performance }) {
     },
   });
   const dirty = text !== performance.notes;
+  useEffect(() => {
+    if (!dirty) return;
+    // Leaving (or reloading) with notes not saved asks first.
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
   return (
     <section className="report-section after-show" aria-labelledby="after-h">
       <h2 id="after-h">After the show</h2>

@@ -17,8 +17,19 @@ import { ReportCrumbs } from './ReportCrumbs';
 import { answerTime, clock, dateTime, delta, duration, iso } from './format';
 import './report.css';
 
+const PAGE_CSS = `@page {
+  size: A4;
+  margin: 12mm 12mm 14mm;
+  @bottom-right { content: 'Page ' counter(page) ' of ' counter(pages); font: 8pt system-ui, sans-serif; }
+}`;
+
 export default function ShowReportPage({ user, performanceId }: { user: User; performanceId: string }) {
-  const q = useQuery({ queryKey: ['report', performanceId], queryFn: () => performances.report(performanceId) });
+  const q = useQuery({
+    queryKey: ['report', performanceId],
+    queryFn: () => performances.report(performanceId),
+    // A run still going on fills in as it is called.
+    refetchInterval: (query) => (query.state.data?.report.performance.endedAtServerMs === null ? 5_000 : false),
+  });
   const scriptId = q.data?.report.performance.scriptId;
   useEffect(() => {
     // Scopes the print rules to this page: the app's chrome is hidden only while it is open.
@@ -29,7 +40,7 @@ export default function ShowReportPage({ user, performanceId }: { user: User; pe
   return (
     <SmShell user={user} crumbs={scriptId ? <ReportCrumbs scriptId={scriptId} here={`Performance ${n}`} /> : null}>
       <main className="page report-page report-doc">
-        <style>{'@page { size: A4; margin: 12mm 12mm 14mm; }'}</style>
+        <style>{PAGE_CSS}</style>
         <ErrorNote error={q.error} />
         {q.isPending && <div className="loading">Loading the report…</div>}
         {q.data && <Report r={q.data.report} />}
