@@ -207,7 +207,7 @@ export type Mark = (typeof MARKS)[number];
 export const MarkCommand = z.strictObject({
   kind: z.literal('mark'),
   mark: z.enum(MARKS),
-  /** "Act 1", "Interval"; a default is made from the count when absent. */
+  /** "Act 1", "Interval"; "Act" or "Interval" when absent (the SM panel numbers them). */
   label: z.string().trim().min(1).max(PLAYBACK_LIMITS.maxLabelLength).optional(),
 });
 /** SM: a note for the show report, stamped with server and show time. */
