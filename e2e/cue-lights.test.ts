@@ -202,6 +202,9 @@ describe.skipIf(!hasChromium)('cue lights in real browsers', () => {
     await sm.getByRole('button', { name: 'Act start' }).click();
     await expect.poll(() => sm.getByTestId('live-part').textContent()).toMatch(/^Act 1 · 0:0\d$/);
     expect(await sm.getByRole('button', { name: 'Interval start' }).isDisabled()).toBe(true);
+    await sm.getByLabel('Show note').fill('Late start: house held for the bar');
+    await sm.getByRole('button', { name: 'Add note' }).click();
+    await expect.poll(() => sm.getByLabel('Show note').inputValue()).toBe('');
     for (const p of [lx, snd]) await p.getByTestId('show-mode').waitFor();
   });
 
@@ -276,6 +279,31 @@ describe.skipIf(!hasChromium)('cue lights in real browsers', () => {
     await go(cue);
   });
 
+  it('a crew phone whose page is hidden is flagged on the SM board', async () => {
+    const cue = await standbyNext();
+    await standbyOn(lx, cue).waitFor();
+    const setHidden = (hidden: boolean) =>
+      lx.evaluate((h) => {
+        if (h) {
+          Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+          Object.defineProperty(document, 'hidden', { value: true, configurable: true });
+        } else {
+          delete (document as { visibilityState?: unknown }).visibilityState;
+          delete (document as { hidden?: unknown }).hidden;
+        }
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    const doubt = boardMember(cue, world.lxCrew.id).getByTestId('rd-doubt');
+    await setHidden(true);
+    await expect.poll(() => doubt.textContent(), { timeout: 10_000 }).toContain('page hidden');
+    await sm
+      .locator(`[data-testid="rd-cue"][data-cue-id="${cue.id}"]`)
+      .screenshot({ path: `${shots}sm-readiness-doubt.png` });
+    await setHidden(false);
+    await doubt.waitFor({ state: 'detached', timeout: 10_000 });
+    await go(cue);
+  });
+
   it('the show log holds standby, ack and go with their times', async () => {
     const cue = cues[0]!;
     const res = await sm.evaluate(async (id) => {
@@ -299,6 +327,7 @@ describe.skipIf(!hasChromium)('cue lights in real browsers', () => {
     expect(standby!.serverMs).toBeLessThanOrEqual(ack!.serverMs);
     expect(ack!.serverMs).toBeLessThanOrEqual(go!.serverMs);
     expect(events.some((e) => e.kind === 'mark')).toBe(true);
+    expect(JSON.stringify(events.find((e) => e.kind === 'note')?.data)).toContain('Late start: house held for the bar');
   });
 
   it('standby → crew phone and standing by → SM board, measured', async () => {
@@ -365,7 +394,8 @@ ${row('"Standing by" tap → acknowledged on the SM board', b, toSm.length)}
 
 Each is one command through the server (row lock, state, show event), its fan-out to every
 socket of the script, and a React render. Target: the SM sees an answer within the same second.
-The machine was shared with other test suites while measuring.`,
+The machine was shared with other test suites while measuring; over four runs the medians were
+24–32 ms (standby) and 24–36 ms (standing by), the p95s 36–92 ms and 38–74 ms.`,
     );
     console.log(
       `standby → crew: median ${a.median.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms; ` +
