@@ -100,3 +100,28 @@ export class Sampler {
 
 export const max = (xs: number[]): number => xs.reduce((a, b) => Math.max(a, b), -Infinity);
 export const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
+
+/**
+ * A quantile of a Prometheus histogram (the upper bound of the bucket it falls in), from the
+ * difference of two scrapes' cumulative buckets: what happened between them.
+ */
+export function histogramQuantile(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  name: string,
+  q: number,
+): number {
+  const buckets: { le: number; n: number }[] = [];
+  for (const [series, v] of after) {
+    const m = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\}$`).exec(series);
+    if (m) buckets.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), n: v - (before.get(series) ?? 0) });
+  }
+  buckets.sort((a, b) => a.le - b.le);
+  const total = buckets.at(-1)?.n ?? 0;
+  if (total === 0) return NaN;
+  return buckets.find((b) => b.n >= q * total)?.le ?? Infinity;
+}
+
+export async function scrape(nodeUrl: string): Promise<Map<string, number>> {
+  return parseMetrics(await fetch(`${nodeUrl}/metrics`).then((r) => r.text()));
+}

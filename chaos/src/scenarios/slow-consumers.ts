@@ -15,7 +15,7 @@ import { Checker, converge, tally } from '../checker';
 import { connectCrowd, makeCrowd, missing, type LiteCrew } from '../crowd';
 import { startNode, type ServerNode } from '../node';
 import { expect, type ScenarioResult } from '../result';
-import { max, mib, Sampler } from '../sampler';
+import { histogramQuantile, max, mib, Sampler, scrape } from '../sampler';
 import { freshDatabase, type FreshDatabase } from '../services';
 import { makeStage } from '../stage';
 import { percentile, until } from '../wait';
@@ -28,6 +28,7 @@ export interface SlowOptions {
 const SLOW_SHARE = 0.1;
 const EDIT_EVERY_MS = 250;
 const BATCH = 14;
+const WARM_UP_EDITS = 20;
 
 interface SlowRun {
   slow: number;
@@ -40,6 +41,9 @@ interface SlowRun {
   /** From the resume to every device at the final version. */
   caughtUpMs: number | null;
   slowCloses: string;
+  /** The node's own commit → socket write (its histogram, bucket bounds), over the edits. */
+  serverP50: number;
+  serverP99: number;
   heldP50: number;
   heldMax: number;
   rssBase: number;
@@ -88,11 +92,6 @@ async function slowRun(db: FreshDatabase, withSlow: boolean, edits: number, opts
     await connectCrowd(crowd, 100);
     opts.log?.(`slow-consumers ${tag}: ${crowd.length} crew live`);
     await sampler.start(250);
-    const rssBase = sampler.samples.at(-1)?.rssBytes ?? NaN;
-    const slow = crowd.slice(crowd.length - slowCount);
-    const pausedAt = performance.now();
-    for (const c of slow) c.pause();
-
     const submitted = new Map<string, number>();
     let k = 0;
     const notes = (n: number) => `${n} `.padEnd(4_000, 'x');
@@ -104,7 +103,16 @@ async function slowRun(db: FreshDatabase, withSlow: boolean, edits: number, opts
       });
       submitted.set(id, performance.now());
     }, EDIT_EVERY_MS);
-    // Until every slow device is cut off and 8 edits more (the control: as many edits).
+    // The first seconds of large broadcasts are the node's warm-up (JIT, buffers growing): their
+    // latency is high with or without slow consumers, so they are left out of the comparison.
+    await until(() => k >= WARM_UP_EDITS, 20_000, 'warm-up edits', 20);
+    await sampler.take();
+    const rssBase = sampler.samples.at(-1)?.rssBytes ?? NaN;
+    const slow = crowd.slice(crowd.length - slowCount);
+    const pausedAt = performance.now();
+    for (const c of slow) c.pause();
+    const metricsAtPause = await scrape(node.url);
+    // Until every slow device is cut off, and 8 edits more (the control: as many edits).
     let cutOffMs: number | null = null;
     const cutOff = () => (sampler.samples.at(-1)?.slowCutOff ?? 0) >= slowCount;
     await until(() => (withSlow ? cutOff() : k >= edits - 8), 60_000, `${slowCount} slow devices cut off`, 50).then(
@@ -116,6 +124,7 @@ async function slowRun(db: FreshDatabase, withSlow: boolean, edits: number, opts
     await until(() => k >= more, 10_000, 'more edits', 20);
     clearInterval(editTimer);
     editTimer = null;
+    const metricsAtStop = await scrape(node.url);
     // Every edit delivered to the reading devices before the slow ones read again (their catch-up
     // is not part of the others' latency).
     const drained = await converge(checker, stage.scriptId, [editor], 30_000);
@@ -150,6 +159,7 @@ async function slowRun(db: FreshDatabase, withSlow: boolean, edits: number, opts
     // Edit → receive at the reading devices: version of each op from its ack.
     const latencies: number[] = [];
     for (const [opId, at] of submitted) {
+      if (at < pausedAt) continue;
       const v = editor.acked.get(opId);
       if (v === undefined) continue;
       for (const a of arrivals.get(v) ?? []) latencies.push(a - at);
@@ -160,7 +170,10 @@ async function slowRun(db: FreshDatabase, withSlow: boolean, edits: number, opts
     const codes = new Map<number, number>();
     for (const c of slow) for (const cl of c.rec.closes) codes.set(cl.code, (codes.get(cl.code) ?? 0) + 1);
     const s = sampler.samples;
+    const wire = 'cuebe_commit_to_write_seconds';
     return {
+      serverP50: histogramQuantile(metricsAtPause, metricsAtStop, wire, 0.5) * 1000,
+      serverP99: histogramQuantile(metricsAtPause, metricsAtStop, wire, 0.99) * 1000,
       slow: slowCount,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
@@ -240,6 +253,10 @@ export async function slowConsumersScenario(opts: SlowOptions): Promise<Scenario
         'bytes a slow device read after resuming p50 / max': `${(run.heldP50 / 1048576).toFixed(1)} / ${(run.heldMax / 1048576).toFixed(1)} MiB`,
         'reading devices: edit → receive p50 / p99': both((r) => `${r0(r.p50)} / ${r0(r.p99)}`, ' ms'),
         edits: both((r) => r.edits),
+        "node's commit → socket write p50 / p99 (histogram bucket)": both(
+          (r) => `≤ ${r0(r.serverP50)} / ≤ ${r0(r.serverP99)}`,
+          ' ms',
+        ),
         'node RSS at the pause / peak / end': both((r) => `${mib(r.rssBase)} / ${mib(r.rssPeak)} / ${mib(r.rssEnd)}`),
         'node heap used peak': both((r) => mib(r.heapPeak)),
       },
