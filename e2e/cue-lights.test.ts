@@ -127,6 +127,9 @@ describe.skipIf(!hasChromium)('cue lights in real browsers', () => {
         hasText: new RegExp(`^GO ${cue.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s`),
       })
       .waitFor();
+    // The default guard refuses a GO within 500 ms of the last: call at a stage manager's pace.
+    const since = Date.now() - lastGoSeen;
+    if (since < 600) await new Promise((r) => setTimeout(r, 600 - since));
     await blur();
     await sm.locator('body').press('Space');
     await lx.locator(`[data-testid="crew-go"][data-cue-id="${cue.id}"]`).waitFor();

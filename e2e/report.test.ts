@@ -131,6 +131,7 @@ describe.skipIf(!hasChromium)('performances and the show report', () => {
     await call({ kind: 'go', cueId: cues.lx1.id });
     await call({ kind: 'safety', reason: HOLD_REASON });
     await call({ kind: 'resume' });
+    await new Promise((r) => setTimeout(r, 600)); // the default guard: GOs at least 500 ms apart
     await call({ kind: 'go', cueId: cues.snd1.id }); // early
     await call({ kind: 'mark', mark: 'actEnd' });
     await call({ kind: 'mark', mark: 'intervalStart', label: 'Interval' });

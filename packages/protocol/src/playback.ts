@@ -119,11 +119,11 @@ export const GoGuards = z.strictObject({
 });
 export type GoGuards = z.infer<typeof GoGuards>;
 /**
- * Off until the SM sets them, as in QLab: a guard that refuses a second GO 300 ms after the first
- * also refuses "LX 5 and sound 3… GO" called as two quick presses. 300–500 ms is what the SM
- * panel suggests; two-step mode suits a show called from standbys.
+ * On by default: a second GO within half a second of the last is refused (a double tap on a
+ * phone, a bounced key, two fingers), which costs an SM calling two cues in one breath a second
+ * press. The SM may lower it to 0 (off); two-step mode is theirs to turn on.
  */
-export const DEFAULT_GO_GUARDS: GoGuards = { minGoIntervalMs: 0, requireStandby: false };
+export const DEFAULT_GO_GUARDS: GoGuards = { minGoIntervalMs: 500, requireStandby: false };
 
 export const PART_KINDS = ['act', 'interval'] as const;
 /** The act or interval running now, for every device's header and the report. */

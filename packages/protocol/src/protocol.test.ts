@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ClientMessage, ServerMessage } from './messages';
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './version';
 
-const PINNED = { version: 3, hash: '019c27481c0d4449' };
+const PINNED = { version: 3, hash: 'b0f18889c0ce69b6' };
 
 function schemaHash(): string {
   const schemas = { client: z.toJSONSchema(ClientMessage), server: z.toJSONSchema(ServerMessage) };
