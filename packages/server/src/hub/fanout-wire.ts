@@ -3,7 +3,16 @@
  * input (another node may run an older or newer build during a rolling deploy).
  */
 import { z } from 'zod';
-import { Actor, Department, IsoDateTime, PatchSchema, PlaybackState, PolicyReason, PrevSchema, ShowRole } from '@cuebe/protocol';
+import {
+  Actor,
+  Department,
+  IsoDateTime,
+  PatchSchema,
+  PlaybackState,
+  PolicyReason,
+  PrevSchema,
+  ShowRole,
+} from '@cuebe/protocol';
 import type { FanoutMessage } from './fanout';
 
 /** Bumped when the envelope changes; a node drops envelopes of a version it does not know. */
