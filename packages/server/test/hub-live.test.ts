@@ -132,6 +132,42 @@ describe(`live show over the hub (${backend})`, () => {
     w.close();
   });
 
+  it('devices joining together share one playback read; one joining a live room reads none; a command racing the joins reaches all', async () => {
+    const { scriptId, cues } = await newScript();
+    // One link per device: a link may hold at most 5 sockets (P7).
+    const links = await Promise.all(Array.from({ length: 31 }, () => makeCrew(s, showId, { allDepartments: true })));
+    const store = s.ctx.playback;
+    const load = store.load.bind(store);
+    let reads = 0;
+    store.load = (id: string) => {
+      if (id === scriptId) reads++;
+      return load(id);
+    };
+    try {
+      // 30 devices at once into a room that does not exist yet, while the SM plays the show.
+      const joining = links.slice(0, 30).map((l) => Wire.hello(s, scriptId, { token: l.token }));
+      const w = await Wire.hello(s, scriptId, { cookie: sm.cookie });
+      const play = command(w, { kind: 'play' });
+      const devices = await Promise.all(joining);
+      expect((await play).type).toBe('commandAck');
+      const final = await s.ctx.playback.load(scriptId);
+      reads--; // the line above
+      // Every device ends with the state after play, whether it came with its join or after it.
+      for (const d of devices) await d.next('playback', (p) => p.version === final.version);
+      expect(reads).toBeLessThanOrEqual(3);
+      // A device joining the live room gets the room's newest state without a read.
+      await command(w, { kind: 'standby', cueIds: [cues[0]!.id] });
+      const before = reads;
+      const late = await Wire.hello(s, scriptId, { token: links[30]!.token });
+      const p = await late.next('playback');
+      expect(p.state.standbyCueIds).toEqual([cues[0]!.id]);
+      expect(reads).toBe(before);
+      for (const d of [...devices, w, late]) d.close();
+    } finally {
+      store.load = load;
+    }
+  });
+
   const states: { status: PlaybackStatus; steps: (cues: { id: string }[]) => PlaybackCommand[] }[] = [
     { status: 'STOPPED', steps: () => [] },
     { status: 'PLAYING', steps: (c) => [{ kind: 'play' }, { kind: 'standby', cueIds: [c[1]!.id] }] },

@@ -197,7 +197,7 @@ export class Connection {
       if (identity.role === 'crew') this.hub.markViewFresh(identity.crewId, hello.deviceId);
       // Late join: the current playback follows the snapshot, so show mode is right at once.
       // A newer state broadcast meanwhile may arrive first; devices keep the highest version.
-      const playback = await this.hub.playback.load(this.scriptId);
+      const playback = await this.hub.joinPlayback(this.scriptId);
       if (this.closed) return;
       this.send({ type: 'playback', version: playback.version, state: playback, serverTime: this.hub.now() });
       this.state = 'ready';

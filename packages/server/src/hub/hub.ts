@@ -60,6 +60,8 @@ type HubContext = Pick<AppContext, 'database' | 'store' | 'fanout' | 'log' | 'cl
 
 export class Hub {
   readonly rooms = new Map<string, Room>();
+  /** Playback reads in flight for joining devices, one per script (see joinPlayback). */
+  private readonly playbackReads = new Map<string, Promise<PlaybackState>>();
   readonly connections = new Set<Connection>();
   private readonly byCrew = new Map<string, Set<Connection>>();
   private readonly byUser = new Map<string, Set<Connection>>();
@@ -293,7 +295,31 @@ export class Hub {
     const room = this.rooms.get(scriptId);
     if (!room || state.version <= room.playbackVersion) return;
     room.playbackVersion = state.version;
+    if (!room.playback || room.playback.version < state.version) room.playback = state;
     room.sendToAll(playbackOut(state, this.now()));
+  }
+
+  /**
+   * The playback state for a device that has just been welcomed into its room. A reconnect storm
+   * must not cost one database read per device: the room keeps the newest state it has seen, and
+   * while it has none, every device joining meanwhile shares one read. Sound because the device
+   * is already welcomed: a state delivered before that is in room.playback (the newer of it and
+   * the read is sent), one delivered after it reaches the device as a broadcast. While the link
+   * to other nodes is down their commands do not arrive, so the room's state may be behind: read.
+   */
+  async joinPlayback(scriptId: string): Promise<PlaybackState> {
+    const cached = this.rooms.get(scriptId)?.playback;
+    if (cached && this.ctx.fanout.connected !== false) return cached;
+    let read = this.playbackReads.get(scriptId);
+    if (!read) {
+      read = this.ctx.playback.load(scriptId).finally(() => this.playbackReads.delete(scriptId));
+      this.playbackReads.set(scriptId, read);
+    }
+    const loaded = await read;
+    const room = this.rooms.get(scriptId);
+    if (!room) return loaded;
+    if (!room.playback || room.playback.version < loaded.version) room.playback = loaded;
+    return room.playback;
   }
 
   /** The new list to every socket of every script of the show on this node, encoded once. */

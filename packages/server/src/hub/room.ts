@@ -9,7 +9,7 @@
  * for it (by its `pos`) and is brought forward from the room's recent entries, so nothing is
  * skipped or sent twice between its catch-up and the live stream.
  */
-import { CloseCode, type ServerMessage, type View } from '@cuebe/protocol';
+import { CloseCode, type PlaybackState, type ServerMessage, type View } from '@cuebe/protocol';
 import type { ConflictInfo, LogEntry } from '../scripts/store';
 import { CatchUpReader, ChangesRead, type RoomStore } from './catchup';
 import { conflictForOther, isEditor } from './conflicts';
@@ -93,6 +93,11 @@ export class Room {
   readonly stats: RoomStats = { delivered: 0, gapRefills: 0, slowConsumers: 0 };
   /** Highest playback version sent to this room's sockets (hub.deliverPlayback keeps it). */
   playbackVersion = -1;
+  /**
+   * The newest playback state this room has seen (delivered, or read for a joining device):
+   * what a device that joins now is sent, without a database read (hub.joinPlayback).
+   */
+  playback: PlaybackState | null = null;
 
   constructor(
     readonly scriptId: string,
