@@ -27,6 +27,7 @@ export const HASHED_TABLES = [
   'settings',
   'playback',
   'show_events',
+  'performances',
 ];
 
 const Type = z.object({ type: z.string() });

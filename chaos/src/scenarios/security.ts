@@ -93,6 +93,36 @@ export async function securityScenario(): Promise<ScenarioResult> {
       5_000,
       '20 FORBIDDEN',
     );
+    // Calling the show from a crew link: every command but `ack` is the SM's; an ack of a cue
+    // not on standby is refused too. Nothing is written (playback, show log, performances).
+    const calls: unknown[] = [
+      { kind: 'play' },
+      { kind: 'go', cueId: stage.cueIds[0] },
+      { kind: 'standby', cueIds: [stage.cueIds[0]] },
+      { kind: 'guards', guards: { minGoIntervalMs: 0, requireStandby: false } },
+      { kind: 'nudge', crewId: crypto.randomUUID() },
+      { kind: 'mark', mark: 'houseOpen' },
+      { kind: 'note', text: 'crew was here' },
+      { kind: 'ack', cueId: stage.cueIds[0] },
+    ];
+    for (const command of calls)
+      writer.ws.send(JSON.stringify({ type: 'command', commandId: crypto.randomUUID(), command }));
+    await until(
+      () => writer.frames.filter((f) => f.includes('"type":"commandError"')).length === calls.length,
+      5_000,
+      `${calls.length} commandError`,
+    );
+    const refusedCalls = writer.frames
+      .filter((f) => f.includes('"type":"commandError"'))
+      .map(
+        (f) =>
+          (JSON.parse(f) as { code: string; reason: string | null }).reason ?? (JSON.parse(f) as { code: string }).code,
+      );
+    expect(
+      problems,
+      refusedCalls.slice(0, -1).every((r) => r === 'FORBIDDEN') && refusedCalls.at(-1) === 'NOT_ON_STANDBY',
+      `crew commands answered ${refusedCalls.join(',')}`,
+    );
     const bearer = { authorization: `Bearer ${tokens[0]}` };
     const restWrites = await Promise.all([
       fetch(`${base}/api/scripts/${stage.scriptId}/ops`, {
@@ -117,7 +147,8 @@ export async function securityScenario(): Promise<ScenarioResult> {
       `crew REST writes answered ${restWrites.join(',')}`,
     );
     expect(problems, (await checker.hash(HASHED_TABLES)) === before, 'a crew write changed the database');
-    figures['crew writes refused'] = `20 socket ops FORBIDDEN, REST ${restWrites.join('/')}`;
+    figures['crew writes refused'] =
+      `20 socket ops FORBIDDEN, ${calls.length - 1} show-calling commands FORBIDDEN and an ack of a cue not on standby NOT_ON_STANDBY, REST ${restWrites.join('/')}`;
     writer.ws.close();
 
     // Revocation: the live socket closes within 1 s; REST and new sockets fail at once.
