@@ -144,6 +144,25 @@ describe.skipIf(!hasChromium)('live show in real browsers', () => {
     expect(await lx.getByLabel('Show time').textContent()).toMatch(/^0:00:\d\d$/);
   });
 
+  it('a rehearsal at 2× and at 0.5×: both phones say so and their show clocks run at that speed, together', async () => {
+    for (const rate of [2, 0.5]) {
+      await sm.getByLabel('Speed').selectOption(String(rate));
+      await expect.poll(() => sm.getByTestId('live-rate').textContent()).toBe(`Rehearsal ${rate}×`);
+      for (const p of [lx, snd])
+        await expect.poll(() => p.getByTestId('show-rate').textContent()).toBe(` · rehearsal ${rate}×`);
+      // Show time per true second on each phone, and the two phones against each other.
+      const [[a0, ta0], [b0, tb0]] = await Promise.all([readShowTime(lx), readShowTime(snd)]);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const [[a1, ta1], [b1, tb1]] = await Promise.all([readShowTime(lx), readShowTime(snd)]);
+      expect((a1 - a0) / (ta1 - ta0)).toBeCloseTo(rate, 1);
+      expect((b1 - b0) / (tb1 - tb0)).toBeCloseTo(rate, 1);
+      expect(Math.abs(a1 - (b1 + (ta1 - tb1) * rate))).toBeLessThan(20);
+    }
+    await sm.getByLabel('Speed').selectOption('1');
+    await sm.getByTestId('live-rate').waitFor({ state: 'detached' });
+    for (const p of [lx, snd]) await p.getByTestId('show-rate').waitFor({ state: 'detached' });
+  });
+
   it('S puts the next cue on standby and Space calls GO: only the LX phone shows it (delay measured)', async () => {
     await sm.evaluate(() => {
       const w = window as unknown as { __pressAt: number };

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { ops, scripts } from '../src/db/schema';
+import { ops, playback, scripts } from '../src/db/schema';
 import type { FanoutMessage } from '../src/hub/fanout';
 import { createDemoScript, seedDemoIfEmpty } from '../src/seed/demo';
 import { backend, startServer, type TestServer } from './harness';
@@ -253,6 +253,9 @@ describe(`demo data (${backend})`, () => {
     const cues = (crewView.elements as (El & { departmentId: string })[]).filter((e) => e.type === 'CUE');
     expect(cues.length).toBeGreaterThan(10);
     expect(cues.every((e) => e.departmentId === lxId)).toBe(true);
+    // Ready to call: stopped, at performance speed, the default guards.
+    const [row] = await s.ctx.database.db.select().from(playback).where(eq(playback.scriptId, script.script.id));
+    expect(row?.state).toMatchObject({ status: 'STOPPED', rate: 1, version: 0, guards: { minGoIntervalMs: 500 } });
   });
 
   it('exports a demo script builder whose group timing follows from the children', async () => {

@@ -5,10 +5,17 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { applyOp, keysBetween, type Element, type Priority, type SimpleOp } from '@cuebe/protocol';
+import {
+  applyOp,
+  initialPlaybackState,
+  keysBetween,
+  type Element,
+  type Priority,
+  type SimpleOp,
+} from '@cuebe/protocol';
 import type { AppContext } from '../context';
 import type { Db } from '../db/open';
-import { crew, users } from '../db/schema';
+import { crew, playback, users } from '../db/schema';
 import { isUniqueViolation } from '../errors';
 import { hashPassword } from '../auth/password';
 import { crewLinkToken, sha256 } from '../auth/tokens';
@@ -242,6 +249,10 @@ export async function seedDemo(
     defaultDepartments: true,
   });
   const { script } = await createDemoScript(db, show.id, departments);
+  // The show is ready to call: stopped at 0:00:00, at performance speed (rate 1.0; the SM's
+  // live panel sets 0.5×–2× for a rehearsal), guards at their defaults.
+  const state = initialPlaybackState(ctx.clock.now());
+  await db.insert(playback).values({ scriptId: script.id, version: 0, state });
   const crewId = randomUUID();
   const lx = departmentsByInitials(departments).LX;
   const token = crewLinkToken(ctx.secret, crewId, 0);

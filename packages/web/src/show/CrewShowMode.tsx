@@ -12,7 +12,7 @@ import { CommandFailed, type SyncClient } from '@cuebe/client';
 import type { CueRow, Department, PlaybackState } from '@cuebe/protocol';
 import { useLive } from '../live/useLive';
 import { alertGo, alertStandby, enableSound, soundEnabled } from './alerts';
-import { STATUS_LABEL } from './format';
+import { rateLabel, STATUS_LABEL } from './format';
 import { Countdown, ShowClock } from './ShowClock';
 import { useCueRows } from './usePlayback';
 import { useWakeLock } from './useWakeLock';
@@ -70,6 +70,12 @@ export function CrewShowMode({
         <span className="sm-status" data-testid="show-status">
           {STATUS_LABEL[playback.status]}
           {playback.status === 'SAFETY' && playback.safetyReason ? ` — ${playback.safetyReason}` : ''}
+          {playback.rate !== 1 && (
+            <span className="sm-rate" data-testid="show-rate">
+              {' '}
+              · rehearsal {rateLabel(playback.rate)}
+            </span>
+          )}
         </span>
         <ShowClock live={live} next={standby[0]?.cue ?? upcoming[0]?.cue ?? null} big />
         {!sound && (

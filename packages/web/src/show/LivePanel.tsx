@@ -12,7 +12,7 @@ import { CommandFailed, type SyncClient } from '@cuebe/client';
 import type { PlaybackCommand, PlaybackStatus } from '@cuebe/protocol';
 import { parseOffset } from '../lib/time';
 import { Countdown, ShowClock } from './ShowClock';
-import { STATUS_LABEL } from './format';
+import { RATES, rateLabel, STATUS_LABEL } from './format';
 import { GoGuards } from './GoGuards';
 import { ReadinessBoard } from './ReadinessBoard';
 import { ShowMarks } from './ShowMarks';
@@ -111,6 +111,15 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
           {STATUS_LABEL[status]}
           {status === 'SAFETY' && playback?.safetyReason ? `: ${playback.safetyReason}` : ''}
         </span>
+        {playback && playback.rate !== 1 && (
+          <span
+            className="lp-rate"
+            data-testid="live-rate"
+            title="Rehearsal speed: every device's show clock runs at it"
+          >
+            Rehearsal {rateLabel(playback.rate)}
+          </span>
+        )}
         <ShowClock live={live} next={goTarget ?? nextToStandby} />
         <div className="lp-transport" role="group" aria-label="Transport">
           <button disabled={!can('play')} onClick={() => send({ kind: 'play' })}>
@@ -128,6 +137,24 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
           <button disabled={!can('stop')} onClick={() => send({ kind: 'stop' })}>
             ■ Stop
           </button>
+          <label className="lp-speed">
+            Speed{' '}
+            <select
+              aria-label="Speed"
+              disabled={!playback || status === 'COMPLETE'}
+              value={String(playback?.rate ?? 1)}
+              onChange={(e) => send({ kind: 'rate', rate: Number(e.target.value) })}
+            >
+              {(RATES as readonly number[]).includes(playback?.rate ?? 1) ? null : (
+                <option value={String(playback?.rate)}>{playback?.rate}×</option>
+              )}
+              {RATES.map((r) => (
+                <option key={r} value={String(r)}>
+                  {r === 1 ? '1× (performance)' : `${r}×`}
+                </option>
+              ))}
+            </select>
+          </label>
         </div>
       </div>
       <div className="lp-row">

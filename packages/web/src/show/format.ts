@@ -29,3 +29,11 @@ export const STATUS_LABEL = {
   SAFETY: 'HOLD',
   COMPLETE: 'Complete',
 } as const;
+
+/** Rehearsal speeds the SM may pick (the protocol allows any rate from 0.5 to 2). */
+export const RATES = [0.5, 0.75, 1, 1.25, 1.5, 2] as const;
+
+/** "2×", "0.75×"; empty at performance speed. */
+export function rateLabel(rate: number): string {
+  return rate === 1 ? '' : `${rate}×`;
+}
