@@ -1,9 +1,10 @@
 /**
- * Scenario 7 — credential expiry mid-show. A crew link expires while the SM is sending a run of
- * ops: its socket must close with 1008 "expired" within 1 s of the expiry. The SM renews the
- * link; the crew page starts again from what it held (the same storage) and resumes with no
- * version lost or doubled. (GO commands join this scenario once the live-show commands are
- * wired into the socket; today it covers the op stream.)
+ * Scenario 7 — credential expiry mid-show. A crew link expires while the SM is calling a run of
+ * cues (a GO every 0.6 s, the show playing) and sending ops: its socket must close with 1008
+ * "expired" within 1 s of the expiry. The SM renews the link; the crew page starts again from
+ * what it held (the same storage) and resumes with no version lost or doubled, and no GO lost or
+ * doubled: every GO the SM was acknowledged is in the show log exactly once, in one version each,
+ * and the renewed page shows the database's playback state (its last GO) at once.
  */
 import { ChaosClient } from '../clients';
 import { Checker, deliveries, divergence } from '../checker';
@@ -31,11 +32,23 @@ export async function expiryScenario(): Promise<ScenarioResult> {
     const crew1 = new ChaosClient(() => base, stage.scriptId, { token: link.token }).start();
     clients.push(sm, crew1);
     await until(() => clients.every((c) => c.snap.status === 'live'), 10_000, 'clients live');
+    await sm.client.command({ kind: 'play' });
     let k = 0;
     const timer = setInterval(() => {
       k++;
       sm.submit({ kind: 'update', id: stage.cueIds[k % stage.cueIds.length]!, fields: { notes: `cue run ${k}` } });
     }, 50);
+    // The cue calls: GO, one after another at a stage manager's pace (past the 500 ms guard).
+    const gos: { cueId: string; version: number }[] = [];
+    let goFailures = 0;
+    let g = 0;
+    const goTimer = setInterval(() => {
+      const cueId = stage.cueIds[g++ % stage.cueIds.length]!;
+      sm.client.command({ kind: 'go', cueId }).then(
+        (r) => gos.push({ cueId, version: r.version }),
+        () => goFailures++,
+      );
+    }, 600);
     await until(() => crew1.snap.status === 'closed', 10_000, 'the expired link to close');
     const closedAfterExpiryMs = Date.now() - expiresAt;
     const close = crew1.snap.closeReason;
@@ -56,6 +69,8 @@ export async function expiryScenario(): Promise<ScenarioResult> {
     const resumeMs = performance.now() - renewAt;
     await until(() => sm.acked.size >= k - 1 && k > 100, 20_000, 'a further run of ops');
     clearInterval(timer);
+    clearInterval(goTimer);
+    await until(() => gos.length + goFailures >= g, 5_000, 'the last GO answered');
     let state = await checker.state(stage.scriptId);
     await until(
       async () => {
@@ -82,19 +97,55 @@ export async function expiryScenario(): Promise<ScenarioResult> {
       `crew history: ${missing} missing, ${d.duplicated} doubled, ${d.reordered} reordered`,
     );
     expect(problems, crew2.rec.snapshots.length === 0, 'the renewed page needed a snapshot instead of catching up');
+    // GOs: each acknowledged one in the log once, none the SM was not told of; the page shows the last.
+    const logged: { cue: string; version: number }[] = (
+      await checker.query(
+        "select data->'command'->>'cueId' as cue, version from show_events where script_id = $1 and kind = 'go' order by id",
+        [stage.scriptId],
+      )
+    ).rows;
+    const ackedVersions = new Set(gos.map((x) => x.version));
+    const loggedVersions = logged.map((r) => r.version);
+    const goDoubled = loggedVersions.length - new Set(loggedVersions).size;
+    const goLost = [...ackedVersions].filter((v) => !loggedVersions.includes(v)).length;
+    const goUnknown = loggedVersions.filter((v) => !ackedVersions.has(v)).length;
+    expect(problems, goFailures === 0, `${goFailures} GOs refused or unanswered`);
+    expect(problems, gos.length >= 5, `only ${gos.length} GOs called`);
+    expect(
+      problems,
+      goLost + goDoubled + goUnknown === 0,
+      `GOs: ${goLost} lost, ${goDoubled} doubled, ${goUnknown} unacknowledged in the log`,
+    );
+    const pb = (await checker.query('select version, state from playback where script_id = $1', [stage.scriptId]))
+      .rows[0] as { version: number; state: { lastGo: { cueId: string } | null } } | undefined;
+    await until(
+      () => crew2.snap.playback?.version === pb?.version,
+      5_000,
+      'the renewed page at the playback version',
+    ).catch((e: Error) => problems.push(e.message));
+    expect(
+      problems,
+      crew2.snap.playback?.lastGo?.cueId === pb?.state.lastGo?.cueId && pb?.state.lastGo?.cueId === gos.at(-1)?.cueId,
+      'the renewed page does not show the last GO',
+    );
+    const gosWhileExpired = logged.filter((r) => r.version > (crew1.snap.playback?.version ?? 0)).length;
+    expect(problems, gosWhileExpired >= 1, 'no GO was called while the link was expired');
     return {
       scenario: '7 credential expiry',
-      injected: 'a crew link expires during a run of SM ops; the SM renews it; the page restarts from its storage',
-      load: '1 SM at 20 ops/s, 1 crew',
-      sent: sm.submitted.length,
-      lost: missing,
-      duplicated: d.duplicated,
+      injected:
+        'a crew link expires during a run of cues (GOs) and ops; the SM renews it; the page restarts from its storage',
+      load: '1 SM at 20 ops/s and a GO every 0.6 s, 1 crew',
+      sent: sm.submitted.length + gos.length,
+      lost: missing + goLost,
+      duplicated: d.duplicated + goDoubled,
       reordered: d.reordered,
       recoveryMs: resumeMs,
       figures: {
         'close code': `${close?.code} ${close?.reason}`,
         'closed after the expiry (ms)': closedAfterExpiryMs,
         'versions caught up after renewing': crew2.rec.versions.length,
+        'GOs called / in the show log once each': `${gos.length} / ${logged.length - goDoubled}`,
+        'GOs called while the page was closed, shown as the current state on renewal': gosWhileExpired,
       },
       problems,
       durationMs: performance.now() - started,
