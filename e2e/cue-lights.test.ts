@@ -16,7 +16,7 @@ import type { Element } from '@cuebe/protocol';
 import type { TestServer } from '../packages/server/test/harness';
 import { hasChromium, launchBrowser } from './support/browser';
 import { startAppServer } from './support/server';
-import { makeWorld, type World } from './support/world';
+import { addLxCues, makeWorld, type World } from './support/world';
 import { stats, writeSection } from './support/bench-doc';
 
 const PHONE = { width: 375, height: 812 };
@@ -148,24 +148,7 @@ describe.skipIf(!hasChromium)('cue lights in real browsers', () => {
   beforeAll(async () => {
     server = await startAppServer();
     world = await makeWorld(server.url);
-    for (let i = 1; i <= REPS + 8; i++) {
-      const el: Element = {
-        id: randomUUID(),
-        type: 'CUE',
-        name: `LX ${i}`,
-        notes: i === 1 ? 'Slow fade to blue' : '',
-        departmentId: world.lx.id,
-        priority: 'NORMAL',
-        offsetMs: i * 10_000,
-        durationMs: null,
-        location: i === 1 ? 'Board' : '',
-        colour: null,
-        parentId: null,
-        orderKey: `m${String(i).padStart(4, '0')}`,
-      };
-      cues.push(el);
-      await world.api.call('POST', `/api/scripts/${world.scriptId}/elements`, el);
-    }
+    cues.push(...(await addLxCues(world, REPS + 8)));
     await world.api.call('POST', `/api/scripts/${world.scriptId}/elements`, {
       ...cues[0]!,
       id: randomUUID(),

@@ -13,7 +13,7 @@ import type { Element } from '@cuebe/protocol';
 import type { TestServer } from '../packages/server/test/harness';
 import { hasChromium, launchBrowser } from './support/browser';
 import { startAppServer } from './support/server';
-import { makeWorld, type World } from './support/world';
+import { addLxCues, makeWorld, type World } from './support/world';
 import { stats, writeSection } from './support/bench-doc';
 
 const PHONE = { width: 375, height: 812 };
@@ -83,24 +83,7 @@ describe.skipIf(!hasChromium)('live show in real browsers', () => {
   beforeAll(async () => {
     server = await startAppServer();
     world = await makeWorld(server.url);
-    for (let i = 1; i <= GOS + 2; i++) {
-      const el: Element = {
-        id: randomUUID(),
-        type: 'CUE',
-        name: `LX ${i}`,
-        notes: i === 1 ? 'Slow fade to blue' : '',
-        departmentId: world.lx.id,
-        priority: 'NORMAL',
-        offsetMs: i * 10_000,
-        durationMs: null,
-        location: i === 1 ? 'Board' : '',
-        colour: null,
-        parentId: null,
-        orderKey: `m${String(i).padStart(4, '0')}`,
-      };
-      cues.push(el);
-      await world.api.call('POST', `/api/scripts/${world.scriptId}/elements`, el);
-    }
+    cues.push(...(await addLxCues(world, GOS + 2)));
     const sndCue: Element = { ...cues[0]!, id: randomUUID(), name: 'SND 1', departmentId: world.snd.id, notes: '' };
     await world.api.call('POST', `/api/scripts/${world.scriptId}/elements`, { ...sndCue, offsetMs: 500_000 });
     browser = await launchBrowser();

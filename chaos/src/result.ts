@@ -20,3 +20,6 @@ export const passed = (r: ScenarioResult): boolean => r.problems.length === 0;
 export function expect(problems: string[], cond: boolean, message: string): void {
   if (!cond) problems.push(message);
 }
+
+/** A figure for a log line: whole milliseconds, or what it is when not a number. */
+export const r0 = (v: number): number | string => (Number.isFinite(v) ? Math.round(v) : String(v));

@@ -2,8 +2,9 @@
  * A show for the browser tests, made through the REST API: an SM account, a shared script,
  * and two crew links for different departments (LX and SND).
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Department, Script, Show } from '@cuebe/protocol';
+import { Department, Script, Show, type Element } from '@cuebe/protocol';
 import { Api } from './api';
 
 const Created = z.object({ show: Show, departments: z.array(Department) });
@@ -42,4 +43,31 @@ export async function makeWorld(base: string): Promise<World> {
     await api.call('POST', `/api/shows/${show.id}/crew`, { name: 'Ana', role: 'Sound op', departmentIds: [snd.id] }),
   ).crew;
   return { api, show, lx, snd, scriptId: script.id, lxCrew, sndCrew };
+}
+
+/**
+ * `count` LX cues 10 s apart (LX 1 at 0:00:10 with notes and a location), created in order
+ * through the REST API; returns them.
+ */
+export async function addLxCues(world: World, count: number): Promise<Element[]> {
+  const cues: Element[] = [];
+  for (let i = 1; i <= count; i++) {
+    const el: Element = {
+      id: randomUUID(),
+      type: 'CUE',
+      name: `LX ${i}`,
+      notes: i === 1 ? 'Slow fade to blue' : '',
+      departmentId: world.lx.id,
+      priority: 'NORMAL',
+      offsetMs: i * 10_000,
+      durationMs: null,
+      location: i === 1 ? 'Board' : '',
+      colour: null,
+      parentId: null,
+      orderKey: `m${String(i).padStart(4, '0')}`,
+    };
+    cues.push(el);
+    await world.api.call('POST', `/api/scripts/${world.scriptId}/elements`, el);
+  }
+  return cues;
 }

@@ -18,7 +18,7 @@ import { ChaosClient } from '../clients';
 import { Checker, converge, tally } from '../checker';
 import { connectCrowd, makeCrowd, missing, type LiteCrew } from '../crowd';
 import { startNode, type ServerNode } from '../node';
-import { expect, type ScenarioResult } from '../result';
+import { expect, r0, type ScenarioResult } from '../result';
 import { histogramQuantile, max, mib, Sampler, scrape } from '../sampler';
 import { freshDatabase, type FreshDatabase } from '../services';
 import { makeStage } from '../stage';
@@ -214,8 +214,6 @@ async function slowRun(db: FreshDatabase, withSlow: boolean, edits: number, opts
     await checker.close();
   }
 }
-
-const r0 = (v: number) => (Number.isFinite(v) ? Math.round(v) : String(v));
 
 export async function slowConsumersScenario(opts: SlowOptions): Promise<ScenarioResult> {
   const started = performance.now();

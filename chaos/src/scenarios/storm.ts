@@ -22,7 +22,7 @@ import { ChaosClient } from '../clients';
 import { Checker, converge, tally } from '../checker';
 import { connectCrowd, makeCrowd, missing, type LiteCrew } from '../crowd';
 import { startNode, type ServerNode } from '../node';
-import { expect, type ScenarioResult } from '../result';
+import { expect, r0, type ScenarioResult } from '../result';
 import { max, mib, Sampler } from '../sampler';
 import { freshDatabase, type FreshDatabase } from '../services';
 import { makeStage } from '../stage';
@@ -197,8 +197,6 @@ async function stormRun(db: FreshDatabase, jitter: boolean, opts: StormOptions):
     await checker.close();
   }
 }
-
-const r0 = (v: number) => (Number.isFinite(v) ? Math.round(v) : String(v));
 
 export async function stormScenario(opts: StormOptions): Promise<ScenarioResult> {
   const started = performance.now();
