@@ -100,4 +100,22 @@ describe.skipIf(!hasChromium)('paperwork panel', () => {
     const again = page.getByRole('complementary', { name: 'Paperwork' });
     await expect.poll(() => again.getByLabel('Alerts for').inputValue()).toBe('none');
   });
+
+  it('an alert change the server refuses flips at once and goes back to what is saved', async () => {
+    const panel = page.getByRole('complementary', { name: 'Paperwork' });
+    const sound = panel.getByLabel('Sound');
+    await expect.poll(() => sound.isChecked()).toBe(true);
+    await page.route('**/api/auth/me/preferences', (route) =>
+      route.request().method() === 'PATCH'
+        ? route.fulfill({
+            status: 503,
+            contentType: 'application/json',
+            body: '{"error":"UNAVAILABLE","message":"down"}',
+          })
+        : route.fallback(),
+    );
+    await sound.uncheck(); // shown at once, before any answer
+    await expect.poll(() => sound.isChecked()).toBe(true); // refused: back to the saved state
+    await page.unroute('**/api/auth/me/preferences');
+  });
 });

@@ -2,7 +2,7 @@
  * The SM's change alerts, kept with the account (GET/PATCH /api/auth/me/preferences), so every
  * device the SM logs in on behaves the same: a toast (and a chime) for other people's changes.
  */
-import { useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { SyncClient } from '@cuebe/client';
 import { DEFAULT_NOTIFY_PREFS, type NotifyPrefs } from '@cuebe/protocol';
@@ -14,26 +14,34 @@ import { chime } from '../lib/notifyPrefs';
 function useAccountNotify() {
   const qc = useQueryClient();
   const q = useQuery({ queryKey: ['preferences'], queryFn: preferences.get });
-  type Prefs = Awaited<ReturnType<typeof preferences.get>>;
-  // Applied at once (a checkbox must not wait for the server to flip), put back if refused.
+  // Changes show at once — a controlled checkbox must flip in the same render as its click, not
+  // after the server answers — and stay shown until the server's state is read back after the
+  // last of them settles (a read answered between two quick changes must not undo the second).
+  // A refused change disappears with that read, so the page shows what is saved.
+  const [pending, setPending] = useState<Partial<NotifyPrefs>>({});
   const save = useMutation({
+    mutationKey: ['preferences'],
     mutationFn: (patch: Partial<NotifyPrefs>) => preferences.setNotify(patch),
-    onMutate: async (patch) => {
-      await qc.cancelQueries({ queryKey: ['preferences'] });
-      const before = qc.getQueryData<Prefs>(['preferences']);
-      if (before)
-        qc.setQueryData<Prefs>(['preferences'], {
-          ...before,
-          preferences: { ...before.preferences, notify: { ...before.preferences.notify, ...patch } },
-        });
-      return { before };
+    // While onSettled runs, this mutation still counts as pending: 1 means no other is.
+    onSettled: async () => {
+      const alone = () => qc.isMutating({ mutationKey: ['preferences'] }) === 1;
+      if (!alone()) return;
+      await qc.invalidateQueries({ queryKey: ['preferences'] });
+      if (alone()) setPending({});
     },
-    onError: (_err, _patch, context) => {
-      if (context?.before) qc.setQueryData(['preferences'], context.before);
-    },
-    onSettled: () => qc.invalidateQueries({ queryKey: ['preferences'] }),
   });
-  return { prefs: q.data?.preferences.notify ?? DEFAULT_NOTIFY_PREFS, save: save.mutate };
+  const change = useCallback(
+    (patch: Partial<NotifyPrefs>) => {
+      setPending((p) => ({ ...p, ...patch }));
+      save.mutate(patch);
+    },
+    [save],
+  );
+  const prefs = useMemo(
+    () => ({ ...(q.data?.preferences.notify ?? DEFAULT_NOTIFY_PREFS), ...pending }),
+    [q.data, pending],
+  );
+  return { prefs, save: change };
 }
 
 export function AccountAlertSettings() {
