@@ -6,10 +6,21 @@
 import { useEffect, useState } from 'react';
 import { PLAYBACK_LIMITS, type GoGuards as Guards, type PlaybackCommand } from '@cuebe/protocol';
 
-export function GoGuards({ guards, send }: { guards: Guards; send: (cmd: PlaybackCommand) => void }) {
+export function GoGuards({
+  guards,
+  send,
+}: {
+  guards: Guards;
+  /** Resolves true when the server applied the command, false when it refused it. */
+  send: (cmd: PlaybackCommand) => Promise<boolean>;
+}) {
   const [ms, setMs] = useState(String(guards.minGoIntervalMs));
   // Follow the server's value (another SM device may change it) unless it is being edited.
   useEffect(() => setMs(String(guards.minGoIntervalMs)), [guards.minGoIntervalMs]);
+  // The two-step box flips with the click (a controlled box would wait for the new state to come
+  // back over the socket), then follows the server's value; a refusal puts it back.
+  const [twoStep, setTwoStep] = useState<boolean | null>(null);
+  useEffect(() => setTwoStep(null), [guards.requireStandby]);
   const apply = (next: Partial<Guards>) => send({ kind: 'guards', guards: { ...guards, ...next } });
   const commitMs = () => {
     const n = Math.round(Number(ms));
@@ -47,8 +58,12 @@ export function GoGuards({ guards, send }: { guards: Guards; send: (cmd: Playbac
         <label>
           <input
             type="checkbox"
-            checked={guards.requireStandby}
-            onChange={(e) => apply({ requireStandby: e.target.checked })}
+            checked={twoStep ?? guards.requireStandby}
+            onChange={(e) => {
+              const on = e.target.checked;
+              setTwoStep(on);
+              void apply({ requireStandby: on }).then((ok) => ok || setTwoStep(null));
+            }}
           />{' '}
           Two-step: GO only from standby
         </label>

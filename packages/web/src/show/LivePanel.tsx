@@ -35,14 +35,19 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
   const [reason, setReason] = useState('');
   const [seekText, setSeekText] = useState('');
 
+  /** Send a command; resolves true when applied, false when refused (the refusal is shown). */
   const send = useCallback(
-    (cmd: PlaybackCommand) => {
+    (cmd: PlaybackCommand): Promise<boolean> => {
       setError(null);
-      live.command(cmd).catch((e: unknown) => {
-        const text = e instanceof CommandFailed ? e.message : String(e);
-        // A refused GO is the one refusal the SM must not miss: the cue was NOT called.
-        setError(cmd.kind === 'go' ? { text: `GO refused — ${text}`, refusedGo: true } : { text, refusedGo: false });
-      });
+      return live.command(cmd).then(
+        () => true,
+        (e: unknown) => {
+          const text = e instanceof CommandFailed ? e.message : String(e);
+          // A refused GO is the one refusal the SM must not miss: the cue was NOT called.
+          setError(cmd.kind === 'go' ? { text: `GO refused — ${text}`, refusedGo: true } : { text, refusedGo: false });
+          return false;
+        },
+      );
     },
     [live],
   );
