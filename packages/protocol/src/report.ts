@@ -209,25 +209,17 @@ export function showReport(
         startAt ??= at;
         break;
       case 'pause':
-        if (!openHold)
-          openHold = { kind: 'pause', reason: null, atServerMs: at, showMs, durationMs: null, by: ev.actor.name };
-        break;
-      case 'safety':
-        // A safety during a pause turns the hold into a safety hold from the pause on.
+      case 'safety': {
+        const reason = cmd.kind === 'safety' ? cmd.reason : null;
+        // One hold from its start to resume: a safety during a pause turns it into a safety hold.
         if (openHold) {
-          openHold.kind = 'safety';
-          openHold.reason = cmd.reason;
-        } else
-          openHold = {
-            kind: 'safety',
-            reason: cmd.reason,
-            atServerMs: at,
-            showMs,
-            durationMs: null,
-            by: ev.actor.name,
-          };
-        holds.push(openHold);
+          if (reason !== null) Object.assign(openHold, { kind: 'safety', reason });
+        } else {
+          openHold = { kind: cmd.kind, reason, atServerMs: at, showMs, durationMs: null, by: ev.actor.name };
+          holds.push(openHold);
+        }
         break;
+      }
       case 'resume':
         closeHold(at);
         break;
@@ -272,8 +264,6 @@ export function showReport(
       default:
         break;
     }
-    // Pause holds are listed when they end or the run ends; safety holds when they start.
-    if (cmd.kind === 'pause' && openHold && !holds.includes(openHold)) holds.push(openHold);
   }
 
   const listed = new Set<string>();
