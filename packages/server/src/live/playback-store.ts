@@ -138,11 +138,10 @@ export class PlaybackStore {
       if (seen.length > 0) throw new Duplicate(commandId);
     }
     const before = parseStored(row.state);
-    // Cues that may leave standby with this command are looked up with the ones it names, so
-    // the log can say who should have answered them.
-    const leaving = leavingStandby(before, command);
-    const referenced = await loadElements(tx, scriptId, [...commandElementIds(command), ...leaving]);
-    const showCrew = command.kind === 'nudge' || leaving.length > 0 ? await loadCrew(tx, showId, serverNowMs) : [];
+    // The cues on standby are looked up with the ones the command names (one query, at most 50
+    // more rows): when some leave standby, the log says who should have answered them.
+    const referenced = await loadElements(tx, scriptId, [...commandElementIds(command), ...before.standbyCueIds]);
+    const showCrew = command.kind === 'nudge' ? await loadCrew(tx, showId, serverNowMs) : null;
     const sender = opts.crew;
     let state: PlaybackState;
     try {
@@ -152,7 +151,7 @@ export class PlaybackStore {
         crew: sender
           ? { crewId: sender.crewId, name: sender.name, sees: (cue) => isVisible(crewViewOf(sender), cue) }
           : undefined,
-        hasCrew: (id) => showCrew.some((c) => c.crewId === id),
+        hasCrew: (id) => showCrew?.some((c) => c.crewId === id) ?? false,
         newId: randomUUID,
       });
     } catch (err) {
@@ -180,18 +179,20 @@ export class PlaybackStore {
     if (named && (command.kind === 'go' || command.kind === 'ack' || command.kind === 'nudge'))
       data.cue = { id: named.id, name: named.name, offsetMs: named.offsetMs };
     const ended = before.standbyCueIds.filter((id) => !state.standbyCueIds.includes(id));
-    if (ended.length > 0)
+    if (ended.length > 0) {
+      const crewNow = showCrew ?? (await loadCrew(tx, showId, serverNowMs));
       data.ended = ended.map((cueId) => {
         const cue = referenced.get(cueId);
         return {
           cueId,
           name: cue?.name ?? '(deleted cue)',
-          expected: cue ? showCrew.filter((c) => isVisible(crewViewOf(c), cue)).map(answer) : [],
+          expected: cue ? crewNow.filter((c) => isVisible(crewViewOf(c), cue)).map(answer) : [],
           acked: before.acks
             .filter((a) => a.cueId === cueId)
             .map((a) => ({ crewId: a.crewId, name: a.name, atServerMs: a.atServerMs })),
         };
       });
+    }
     const [ev] = await tx
       .insert(showEvents)
       .values({
@@ -295,21 +296,6 @@ async function requireScript(conn: Conn, scriptId: string): Promise<string> {
   const [s] = await conn.select({ showId: scripts.showId }).from(scripts).where(eq(scripts.id, scriptId));
   if (!s) throw notFound('script');
   return s.showId;
-}
-
-/** Cues of the standby set that this command may take off standby. */
-function leavingStandby(state: PlaybackState, command: PlaybackCommand): string[] {
-  switch (command.kind) {
-    case 'go':
-      return state.standbyCueIds.includes(command.cueId) ? [command.cueId] : [];
-    case 'standby':
-      return state.standbyCueIds.filter((id) => !command.cueIds.includes(id));
-    case 'complete':
-    case 'stop':
-      return state.standbyCueIds;
-    default:
-      return [];
-  }
 }
 
 /** The show's crew whose links work at `serverNowMs`: who can be nudged, who should answer a standby. */
