@@ -54,19 +54,3 @@ export function toScriptHeader(r: ScriptRow): ScriptHeader {
 export function toDepartment(r: DepartmentRow): Department {
   return { id: r.id, showId: r.showId, name: r.name, initials: r.initials, colour: r.colour };
 }
-
-/** Element → row values for an insert/upsert. */
-export function elementValues(scriptId: string, el: Element) {
-  return { ...el, scriptId };
-}
-
-/** ScriptInfo → script row columns. */
-export function scriptInfoValues(info: ScriptInfo) {
-  return {
-    name: info.name,
-    status: info.status,
-    notes: info.notes,
-    plannedStart: info.plannedStart ? new Date(info.plannedStart) : null,
-    plannedEnd: info.plannedEnd ? new Date(info.plannedEnd) : null,
-  };
-}

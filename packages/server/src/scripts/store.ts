@@ -3,7 +3,7 @@
  * version and appends to the op log → return what to ack and broadcast. Both the socket hub
  * and the REST API commit through here, so there is one set of rules and one log.
  */
-import { and, asc, eq, getTableColumns, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, lte, sql } from 'drizzle-orm';
 import {
   applyOp,
   OpError,
@@ -19,8 +19,8 @@ import {
 } from '@cuebe/protocol';
 import type { Conn, Db } from '../db/open';
 import { departments, elements, ops, scripts, type FieldMeta } from '../db/schema';
-import { AppError, isUnavailable } from '../errors';
-import { elementValues, scriptInfoValues, toDepartment, toElement, toScriptHeader, toScriptInfo } from './rows';
+import { AppError, isUnavailable, isUniqueViolation } from '../errors';
+import { toDepartment, toElement, toScriptHeader, toScriptInfo } from './rows';
 
 /** Who made a change. id: the user or crew id; deviceId: which of their devices. */
 export interface ActorRef extends Actor {
@@ -82,30 +82,34 @@ export interface SnapshotData {
   departments: Department[];
 }
 
-interface CachedState {
+/** A script's elements and their field metadata at one version. */
+interface LoadedState {
   version: number;
   state: ScriptState;
   meta: Map<string, FieldMeta>;
 }
 
+/** What the store keeps per script: the state after its last commit, and the show's departments then. */
+interface CachedState extends LoadedState {
+  departmentIds: ReadonlySet<string>;
+}
+
+/** An op applied to a known state: what to write, to answer and to cache. */
+interface Committed {
+  result: CommitResult;
+  cacheValue: CachedState;
+  /** Rows (with field metadata) of the elements the op creates, and of those it changes. */
+  created: ElementRow[];
+  updated: ElementRow[];
+  /** Departments the op assigns to an element: they must still exist when it is written. */
+  assigns: string[];
+}
+
+type ElementRow = Element & { fieldMeta: FieldMeta };
+
 class Duplicate {
   constructor(readonly opId: string) {}
 }
-
-const ELEMENT_COLUMNS = [
-  'type',
-  'name',
-  'notes',
-  'departmentId',
-  'priority',
-  'offsetMs',
-  'durationMs',
-  'location',
-  'colour',
-  'parentId',
-  'orderKey',
-  'fieldMeta',
-] as const;
 
 export class ScriptStore {
   private readonly cache = new Map<string, CachedState>();
@@ -117,106 +121,87 @@ export class ScriptStore {
 
   async commit(input: CommitInput): Promise<CommitResult> {
     try {
-      const { result, cacheValue } = await this.db.transaction((tx) => this.commitIn(tx, input));
+      const fast = input.prepare ? null : await this.commitOnCached(input);
+      if (fast) {
+        this.remember(input.scriptId, fast.cacheValue);
+        return fast.result;
+      }
+      const { result, cacheValue } = await this.db.transaction((tx) => this.commitLocked(tx, input));
       // The cache moves on only once the commit is certain; after a failed commit the next
       // one finds the version mismatch and reloads from the database.
       this.remember(input.scriptId, cacheValue);
       return result;
     } catch (err) {
       if (err instanceof Duplicate) return this.duplicate(input.scriptId, err.opId);
+      if (isUniqueViolation(err) && constraintOf(err) === 'elements_pkey')
+        throw new AppError(400, 'BAD_OP', 'an element id is already used by another script');
       throw toAppError(err);
     }
   }
 
-  private async commitIn(tx: Conn, input: CommitInput): Promise<{ result: CommitResult; cacheValue: CachedState }> {
-    const { scriptId, op, actor } = input;
-    // The version bump takes the script's row lock: commits to one script are serialised,
-    // across every node, and the version sequence has no holes. The same statement brings the
-    // show's department ids and whether this opId was applied before (a retry), so the hot path
-    // pays one round trip for all three.
-    const [bumped] = await tx
-      .update(scripts)
-      .set({ version: sql`${scripts.version} + 1`, updatedAt: new Date() })
-      .where(eq(scripts.id, scriptId))
-      .returning({
+  /**
+   * The usual case, one round trip: the op is applied to the cached state and written by one
+   * statement that takes effect only while the script is still at the cached version, the op id
+   * is new and the departments it assigns exist. Null when it did not take effect (another node
+   * committed, a retry, a department went) or the op needs the database's own view (the cached
+   * departments do not know one it names): the locked path then decides.
+   */
+  private async commitOnCached(input: CommitInput): Promise<Committed | null> {
+    const cached = this.cache.get(input.scriptId);
+    if (!cached) return null;
+    if (input.onlyOnVersion !== undefined && input.onlyOnVersion !== cached.version) return null;
+    let planned: Committed;
+    try {
+      planned = plan(input, cached, cached.departmentIds);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'BAD_OP') return null;
+      throw err;
+    }
+    return (await writeCommit(this.db, input, planned)) ? planned : null;
+  }
+
+  /**
+   * The locked path (DESIGN §3): the script's row lock serialises commits to one script across
+   * every node; under it the version, the show's departments and whether this op id was applied
+   * before (a retry) are read in one statement, then the same write as the cached path.
+   */
+  private async commitLocked(tx: Conn, input: CommitInput): Promise<Committed> {
+    const { scriptId } = input;
+    const [row] = await tx
+      .select({
         ...getTableColumns(scripts),
-        // Table names written out: inside RETURNING, Drizzle drops the qualifiers of column
-        // references, which would turn the correlation into show_id = show_id.
+        // Table names written out: Drizzle drops the qualifiers of column references here.
         departmentIds: sql<
           string[]
         >`(select coalesce(array_agg(d.id::text), '{}'::text[]) from departments d where d.show_id = scripts.show_id)`,
         seen: input.opId
           ? sql<boolean>`exists (select 1 from ops o where o.script_id = scripts.id and o.op_id = ${input.opId})`
           : sql<boolean>`false`,
-      });
-    if (!bumped) throw new AppError(404, 'NOT_FOUND', 'script not found');
-    const { departmentIds, seen, ...row } = bumped;
-    const version = row.version;
-    if (input.onlyOnVersion !== undefined && version - 1 !== input.onlyOnVersion)
+      })
+      .from(scripts)
+      .where(eq(scripts.id, scriptId))
+      .for('update');
+    if (!row) throw new AppError(404, 'NOT_FOUND', 'script not found');
+    const { departmentIds, seen, ...script } = row;
+    if (input.onlyOnVersion !== undefined && script.version !== input.onlyOnVersion)
       throw new AppError(409, 'CONFLICT', 'the script changed meanwhile; try again');
     if (input.opId && seen) throw new Duplicate(input.opId);
 
     if (!Array.isArray(departmentIds)) throw new Error('department ids did not come back as an array');
-    let knownDepartments = departmentIds;
+    let known = departmentIds;
     if (input.prepare) {
       await input.prepare(tx);
       // prepare may add departments (an import creating the ones it names).
-      const rows = await tx.select({ id: departments.id }).from(departments).where(eq(departments.showId, row.showId));
-      knownDepartments = rows.map((d) => d.id);
+      const rows = await tx
+        .select({ id: departments.id })
+        .from(departments)
+        .where(eq(departments.showId, script.showId));
+      known = rows.map((d) => d.id);
     }
-    const cached = await this.stateAt(tx, scriptId, version - 1, row);
-    let result;
-    try {
-      result = applyOp(cached.state, op, { departmentIds: new Set(knownDepartments) });
-    } catch (err) {
-      if (err instanceof OpError) throw new AppError(err.code === 'NOT_FOUND' ? 404 : 400, 'BAD_OP', err.message);
-      throw err;
-    }
-    const { patch, prev, state } = result;
-    const at = new Date().toISOString();
-    const conflicts = input.baseVersion === null ? [] : findConflicts(op, input.baseVersion, actor, cached, prev);
-
-    const meta = new Map(cached.meta);
-    for (const el of patch.upserts) {
-      const before = prev.elements[el.id];
-      const m: FieldMeta = { ...(meta.get(el.id) ?? {}) };
-      if (before)
-        for (const f of EDITABLE_FIELDS) if (before[f] !== el[f]) m[f] = { v: version, by: publicActor(actor), at };
-      meta.set(el.id, m);
-    }
-    for (const id of patch.deletes) meta.delete(id);
-
-    if (patch.upserts.length > 0) {
-      const rows = patch.upserts.map((el) => ({ ...elementValues(scriptId, el), fieldMeta: meta.get(el.id) ?? {} }));
-      const written = await tx
-        .insert(elements)
-        .values(rows)
-        .onConflictDoUpdate({
-          target: elements.id,
-          set: Object.fromEntries(ELEMENT_COLUMNS.map((c) => [c, sql.raw(`excluded.${elements[c].name}`)])),
-          setWhere: sql`${elements.scriptId} = excluded.script_id`,
-        })
-        .returning({ id: elements.id });
-      if (written.length !== rows.length)
-        throw new AppError(400, 'BAD_OP', 'an element id is already used by another script');
-    }
-    if (patch.deletes.length > 0)
-      await tx.delete(elements).where(and(eq(elements.scriptId, scriptId), inArray(elements.id, patch.deletes)));
-    if (patch.info) await tx.update(scripts).set(scriptInfoValues(patch.info)).where(eq(scripts.id, scriptId));
-
-    const entry: LogEntry = { scriptId, version, opId: input.opId, actor, kind: op.kind, patch, prev, at };
-    await tx.insert(ops).values({
-      scriptId,
-      version,
-      opId: input.opId,
-      actor: { kind: actor.kind, name: actor.name, id: actor.id },
-      kind: op.kind,
-      op,
-      patch,
-      prev,
-      createdAt: new Date(at),
-    });
-    return { result: { entry, duplicate: false, conflicts }, cacheValue: { version, state, meta } };
+    const before = await this.stateAt(tx, scriptId, script.version, script);
+    const planned = plan(input, before, new Set(known));
+    if (!(await writeCommit(tx, input, planned))) throw new Error('the locked commit did not take effect');
+    return planned;
   }
 
   private async duplicate(scriptId: string, opId: string): Promise<CommitResult> {
@@ -234,7 +219,7 @@ export class ScriptStore {
     scriptId: string,
     version: number,
     row: typeof scripts.$inferSelect,
-  ): Promise<CachedState> {
+  ): Promise<LoadedState> {
     const hit = this.cache.get(scriptId);
     if (hit && hit.version === version) return hit;
     const rows = await conn.select().from(elements).where(eq(elements.scriptId, scriptId));
@@ -329,7 +314,7 @@ function publicActor(a: ActorRef): ActorRef {
 }
 
 /** Fields an update op sets explicitly that someone else changed after the writer's base version. */
-function findConflicts(op: Op, baseVersion: number, actor: ActorRef, before: CachedState, prev: Prev): ConflictInfo[] {
+function findConflicts(op: Op, baseVersion: number, actor: ActorRef, before: LoadedState, prev: Prev): ConflictInfo[] {
   const updates = op.kind === 'batch' ? op.ops : [op];
   const out: ConflictInfo[] = [];
   for (const u of updates) {
@@ -355,4 +340,130 @@ export function toAppError(err: unknown): AppError {
   const e = new AppError(500, 'INTERNAL', 'internal error');
   e.cause = err;
   return e;
+}
+
+/** Apply `input.op` to the state at `before.version`: the next version's rows, answer and cache. */
+function plan(input: CommitInput, before: LoadedState, departmentIds: ReadonlySet<string>): Committed {
+  const { scriptId, op, actor } = input;
+  const version = before.version + 1;
+  let applied;
+  try {
+    applied = applyOp(before.state, op, { departmentIds });
+  } catch (err) {
+    if (err instanceof OpError) throw new AppError(err.code === 'NOT_FOUND' ? 404 : 400, 'BAD_OP', err.message);
+    throw err;
+  }
+  const { patch, prev, state } = applied;
+  const at = new Date().toISOString();
+  const conflicts = input.baseVersion === null ? [] : findConflicts(op, input.baseVersion, actor, before, prev);
+
+  const meta = new Map(before.meta);
+  const created: ElementRow[] = [];
+  const updated: ElementRow[] = [];
+  const assigns = new Set<string>();
+  for (const el of patch.upserts) {
+    const was = before.state.elements.get(el.id);
+    const m: FieldMeta = { ...(meta.get(el.id) ?? {}) };
+    if (was) for (const f of EDITABLE_FIELDS) if (was[f] !== el[f]) m[f] = { v: version, by: publicActor(actor), at };
+    meta.set(el.id, m);
+    (was ? updated : created).push({ ...el, fieldMeta: m });
+    if (el.departmentId && el.departmentId !== was?.departmentId) assigns.add(el.departmentId);
+  }
+  for (const id of patch.deletes) meta.delete(id);
+
+  const entry: LogEntry = { scriptId, version, opId: input.opId, actor, kind: op.kind, patch, prev, at };
+  return {
+    result: { entry, duplicate: false, conflicts },
+    cacheValue: { version, state, meta, departmentIds },
+    created,
+    updated,
+    assigns: [...assigns],
+  };
+}
+
+/**
+ * Everything a commit writes, in one statement (so one round trip, atomic on its own): the
+ * version bump — only from the version the op was applied to, only for an op id not logged yet,
+ * only while the departments it assigns exist — and, only if that row was bumped, the element
+ * inserts, updates and deletes, the script info and the op log row. An element id another
+ * script holds fails the insert (elements_pkey) and with it the whole statement.
+ */
+const ELEMENT_RECORD = `id uuid, type text, name text, notes text, "departmentId" uuid, priority text, "offsetMs" integer,
+  "durationMs" integer, location text, colour text, "parentId" uuid, "orderKey" text, "fieldMeta" jsonb`;
+const COMMIT_SQL = `
+with bumped as (
+  update scripts s
+     set version = s.version + 1,
+         updated_at = $4,
+         name = coalesce($5::jsonb ->> 'name', s.name),
+         status = coalesce($5::jsonb ->> 'status', s.status),
+         notes = coalesce($5::jsonb ->> 'notes', s.notes),
+         planned_start = case when $5::jsonb is null then s.planned_start else ($5::jsonb ->> 'plannedStart')::timestamptz end,
+         planned_end = case when $5::jsonb is null then s.planned_end else ($5::jsonb ->> 'plannedEnd')::timestamptz end
+   where s.id = $1 and s.version = $2
+     and ($3::uuid is null or not exists (select 1 from ops o where o.script_id = $1 and o.op_id = $3::uuid))
+     and not exists (select 1 from jsonb_array_elements_text($9::jsonb) a(id)
+                      where not exists (select 1 from departments d where d.show_id = s.show_id and d.id = a.id::uuid))
+  returning s.version
+),
+created as (
+  insert into elements (id, script_id, type, name, notes, department_id, priority, offset_ms, duration_ms, location,
+                        colour, parent_id, order_key, field_meta)
+  select r.id, $1, r.type, r.name, r.notes, r."departmentId", r.priority, r."offsetMs", r."durationMs", r.location,
+         r.colour, r."parentId", r."orderKey", r."fieldMeta"
+    from jsonb_to_recordset($6::jsonb) as r(${ELEMENT_RECORD})
+   where exists (select 1 from bumped)
+),
+updated as (
+  update elements e
+     set type = r.type, name = r.name, notes = r.notes, department_id = r."departmentId", priority = r.priority,
+         offset_ms = r."offsetMs", duration_ms = r."durationMs", location = r.location, colour = r.colour,
+         parent_id = r."parentId", order_key = r."orderKey", field_meta = r."fieldMeta"
+    from jsonb_to_recordset($7::jsonb) as r(${ELEMENT_RECORD})
+   where e.id = r.id and e.script_id = $1 and exists (select 1 from bumped)
+),
+deleted as (
+  delete from elements e
+   where e.script_id = $1 and e.id in (select a::uuid from jsonb_array_elements_text($8::jsonb) a)
+     and exists (select 1 from bumped)
+),
+logged as (
+  insert into ops (script_id, version, op_id, actor, kind, op, patch, prev, created_at)
+  select $1, b.version, $3::uuid, $10::jsonb, $11, $12::jsonb, $13::jsonb, $14::jsonb, $4 from bumped b
+)
+select version from bumped`;
+
+/** Run COMMIT_SQL for `c` (prepared once per connection); false when the bump did not match. */
+async function writeCommit(conn: Conn, input: CommitInput, c: Committed): Promise<boolean> {
+  const { entry } = c.result;
+  const { patch, actor } = entry;
+  const params = [
+    input.scriptId,
+    entry.version - 1,
+    input.opId,
+    entry.at,
+    patch.info ? JSON.stringify(patch.info) : null,
+    JSON.stringify(c.created),
+    JSON.stringify(c.updated),
+    JSON.stringify(patch.deletes),
+    JSON.stringify(c.assigns),
+    JSON.stringify({ kind: actor.kind, name: actor.name, id: actor.id }),
+    entry.kind,
+    JSON.stringify(input.op),
+    JSON.stringify(patch),
+    JSON.stringify(entry.prev),
+  ];
+  const res = (await conn._.session
+    .prepareQuery({ sql: COMMIT_SQL, params }, undefined, 'cuebe_commit', false)
+    .execute()) as { rows: unknown[] };
+  return res.rows.length === 1;
+}
+
+/** The constraint a database error names, looking through wrappers. */
+function constraintOf(err: unknown): string | undefined {
+  for (let e = err as { constraint?: string; cause?: unknown } | null, i = 0; e && i < 5; i++) {
+    if (e.constraint) return e.constraint;
+    e = e.cause as typeof e;
+  }
+  return undefined;
 }
