@@ -22,11 +22,17 @@ interface WsInternals {
 export class WsSocket implements HubSocket {
   private alive = true;
   private closedPromise: Promise<void> | null = null;
+  /**
+   * The TCP socket, when frames may be written to it directly: no extension was negotiated, so
+   * ws's sender never holds bytes of its own and what is queued is the TCP stream's.
+   */
+  private readonly raw: Socket | null;
 
   constructor(private readonly ws: WebSocket) {
     ws.on('pong', () => {
       this.alive = true;
     });
+    this.raw = ws.extensions === '' ? ((ws as unknown as WsInternals)._socket ?? null) : null;
   }
 
   /** Any frame from the peer shows it is alive. */
@@ -36,8 +42,7 @@ export class WsSocket implements HubSocket {
 
   send(out: Outgoing): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    const raw = (this.ws as unknown as WsInternals)._socket;
-    if (raw && this.ws.extensions === '') raw.write((out.frame ??= textFrame(out.data)));
+    if (this.raw) this.raw.write((out.frame ??= textFrame(out.data)));
     else this.ws.send(out.data, SEND_OPTIONS);
   }
 
@@ -51,7 +56,7 @@ export class WsSocket implements HubSocket {
   }
 
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.raw ? this.raw.writableLength : this.ws.bufferedAmount;
   }
 
   get open(): boolean {
