@@ -11,6 +11,7 @@ import { hubOf } from '../src/hub';
 import { backend, startServer, type TestServer } from './harness';
 import { cue, makeCrew, makeScript, makeShow, makeSm, type ShowFixture, type SmFixture } from './hub-fixtures';
 import { Wire } from './hub-wire';
+import { waitFor } from './wait';
 
 describe(`hub protection (${backend})`, () => {
   let s: TestServer;
@@ -115,6 +116,29 @@ describe(`hub protection (${backend})`, () => {
     } finally {
       hub.setHeartbeat(hub.options.heartbeatMs);
     }
+  });
+
+  it('P9 heartbeat pings are spread over the interval, not sent to every socket at once; each socket gets one', async () => {
+    const scriptId = await makeScript(s, show.showId);
+    const hub = hubOf(s.app);
+    const sockets: Wire[] = [];
+    for (let c = 0; c < 8; c++) {
+      const link = await makeCrew(s, show.showId, { name: `Crew ${c}`, allDepartments: true });
+      for (let d = 0; d < 5; d++) sockets.push(await join(scriptId, { token: link.token }));
+    }
+    const pingedAt = new Map<Wire, number>();
+    for (const w of sockets) w.ws.once('ping', () => pingedAt.set(w, performance.now()));
+    // 2,400 ms in 48 slices of 50 ms: these 40 sockets and the other tests' few, 1 or 2 a slice.
+    hub.setHeartbeat(2_400);
+    try {
+      await waitFor(() => pingedAt.size === sockets.length, 8_000, 'a ping on every socket');
+      const times = [...pingedAt.values()];
+      // One sweep at once would land within a few milliseconds; spread, it takes most of the interval.
+      expect(Math.max(...times) - Math.min(...times)).toBeGreaterThan(600);
+    } finally {
+      hub.setHeartbeat(hub.options.heartbeatMs);
+    }
+    for (const w of sockets) expect(w.ws.readyState).toBe(WebSocket.OPEN);
   });
 
   it('P9 a socket that stops reading is cut off (1013) once its send buffer passes the cap; others get everything', async () => {

@@ -20,6 +20,8 @@ import { playbackOut } from './live';
 import { Outgoing } from './outgoing';
 
 const VIEW_CHANGES_KEPT = 10_000;
+/** Slices of each heartbeat interval over which the pings are spread. */
+const HEARTBEAT_SLICES = 100;
 
 export interface HubOptions {
   authTimeoutMs: number;
@@ -430,11 +432,28 @@ export class Hub {
 
   // ---- liveness and shutdown -----------------------------------------------------------------
 
+  /**
+   * Ping every socket once per `ms` and drop one that did not answer the previous ping (0: off).
+   * The pings are spread over the interval in slices: one sweep of 5,000 sockets at once held
+   * the event loop for about 100 ms, and every live delivery then waited behind it.
+   */
   setHeartbeat(ms: number): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    if (ms <= 0) return;
+    const slices = Math.max(1, Math.min(HEARTBEAT_SLICES, Math.floor(ms / 50)));
+    let sweep: Connection[] = [];
+    let next = 0;
+    let perSlice = 0;
     this.heartbeatTimer = setInterval(() => {
-      for (const conn of this.connections) conn.socket.heartbeat?.();
-    }, ms);
+      if (next >= sweep.length) {
+        sweep = [...this.connections];
+        next = 0;
+        perSlice = Math.ceil(sweep.length / slices);
+      }
+      const end = Math.min(sweep.length, next + perSlice);
+      for (; next < end; next++) sweep[next]!.socket.heartbeat?.();
+    }, ms / slices);
     this.heartbeatTimer.unref();
   }
 
