@@ -231,6 +231,10 @@ export class ScriptStore {
   }
 
   private remember(scriptId: string, value: CachedState): void {
+    // Two commits to one script can finish out of order here (one on the cached path, one
+    // locked behind it on another connection): the cache never goes back to an older version.
+    const had = this.cache.get(scriptId);
+    if (had && had.version > value.version) return;
     this.cache.delete(scriptId);
     this.cache.set(scriptId, value);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
