@@ -76,7 +76,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
   const ctx: AppContext = {
     config,
     database,
-    store: new ScriptStore(database.db),
+    store: new ScriptStore(database),
     playback: new PlaybackStore(database.db),
     fanout,
     secret,

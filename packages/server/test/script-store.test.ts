@@ -90,7 +90,7 @@ describe(`script store commit (${backend})`, () => {
   }
 
   it('creates, updates and deletes elements, with field metadata and the op log, version by version', async () => {
-    const store = new ScriptStore(database.db);
+    const store = new ScriptStore(database);
     const scriptId = await newScript();
     const a = cue(1, lx);
     const b = cue(2);
@@ -117,15 +117,15 @@ describe(`script store commit (${backend})`, () => {
     expect(s.elements[0]!.fieldMeta.name).toMatchObject({ v: 3, by: { name: 'Jo SM', deviceId: 'laptop' } });
     expect(s.elements[0]!.fieldMeta.offsetMs).toBeUndefined();
     // A fresh store (a restart) reads the same state back and goes on from it.
-    const restarted = new ScriptStore(database.db);
+    const restarted = new ScriptStore(database);
     const snap = await restarted.snapshot(scriptId);
     expect(snap.elements).toEqual([{ ...a, name: 'LX 1 — house out' }]);
     expect((await restarted.commit(input(scriptId, { kind: 'delete', id: a.id }))).entry.version).toBe(6);
   });
 
   it('two nodes committing in turn and at once: every commit lands on the current state, versions contiguous', async () => {
-    const nodeA = new ScriptStore(database.db);
-    const nodeB = new ScriptStore(database.db);
+    const nodeA = new ScriptStore(database);
+    const nodeB = new ScriptStore(database);
     const scriptId = await newScript();
     const a = cue(1);
     await nodeA.commit(input(scriptId, { kind: 'create', element: a }));
@@ -146,8 +146,8 @@ describe(`script store commit (${backend})`, () => {
   });
 
   it('an op id committed on one node is a duplicate on the other, applied once', async () => {
-    const nodeA = new ScriptStore(database.db);
-    const nodeB = new ScriptStore(database.db);
+    const nodeA = new ScriptStore(database);
+    const nodeB = new ScriptStore(database);
     const scriptId = await newScript();
     const a = cue(1);
     await nodeB.commit(input(scriptId, { kind: 'create', element: cue(0) }));
@@ -163,7 +163,7 @@ describe(`script store commit (${backend})`, () => {
   });
 
   it('refuses an element id another script holds, on a cold and on a warm cache, writing nothing', async () => {
-    const store = new ScriptStore(database.db);
+    const store = new ScriptStore(database);
     const other = await newScript();
     const taken = cue(1);
     await store.commit(input(other, { kind: 'create', element: taken }));
@@ -185,7 +185,7 @@ describe(`script store commit (${backend})`, () => {
   });
 
   it('follows departments made or removed after it cached the script', async () => {
-    const store = new ScriptStore(database.db);
+    const store = new ScriptStore(database);
     const scriptId = await newScript();
     const a = cue(1, lx);
     await store.commit(input(scriptId, { kind: 'create', element: a }));
@@ -210,8 +210,8 @@ describe(`script store commit (${backend})`, () => {
   });
 
   it('an op that must land on a given version is refused with 409 once the script moved on', async () => {
-    const nodeA = new ScriptStore(database.db);
-    const nodeB = new ScriptStore(database.db);
+    const nodeA = new ScriptStore(database);
+    const nodeB = new ScriptStore(database);
     const scriptId = await newScript();
     await nodeA.commit(input(scriptId, { kind: 'create', element: cue(1) }));
     await nodeB.commit(input(scriptId, { kind: 'create', element: cue(2) }));

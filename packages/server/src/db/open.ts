@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { watchPool } from '../metrics';
+import { pglitePrepared, postgresPrepared, type PreparedStatement } from './prepared';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -16,6 +17,8 @@ export type Conn = Db | Tx;
 export interface Database {
   readonly db: Db;
   readonly kind: 'pglite' | 'postgres';
+  /** A fixed statement for the hot path, prepared once, run outside transactions (prepared.ts). */
+  prepare(name: string, text: string): PreparedStatement;
   close(): Promise<void>;
 }
 
@@ -47,7 +50,12 @@ async function openPglite(dataDir: string): Promise<Database> {
   }
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
-  return { db: db as unknown as Db, kind: 'pglite', close: () => client.close() };
+  return {
+    db: db as unknown as Db,
+    kind: 'pglite',
+    prepare: (name, text) => pglitePrepared(client, name, text),
+    close: () => client.close(),
+  };
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
@@ -69,5 +77,10 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     await lock.query('select pg_advisory_unlock(724311)').catch(() => {});
     lock.release();
   }
-  return { db: db as unknown as Db, kind: 'postgres', close: () => pool.end() };
+  return {
+    db: db as unknown as Db,
+    kind: 'postgres',
+    prepare: (name, text) => postgresPrepared(pool, name, text),
+    close: () => pool.end(),
+  };
 }

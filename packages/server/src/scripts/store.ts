@@ -17,7 +17,8 @@ import {
   type ScriptState,
   EDITABLE_FIELDS,
 } from '@cuebe/protocol';
-import type { Conn, Db } from '../db/open';
+import type { Conn, Database, Db } from '../db/open';
+import type { Param, PreparedStatement } from '../db/prepared';
 import { departments, elements, ops, scripts, type FieldMeta } from '../db/schema';
 import { AppError, isUnavailable, isUniqueViolation } from '../errors';
 import { toDepartment, toElement, toScriptHeader, toScriptInfo } from './rows';
@@ -113,11 +114,17 @@ class Duplicate {
 
 export class ScriptStore {
   private readonly cache = new Map<string, CachedState>();
+  private readonly db: Db;
+  /** COMMIT_SQL prepared once, for the cached path (outside any transaction). */
+  private readonly commitStatement: PreparedStatement;
 
   constructor(
-    private readonly db: Db,
+    database: Pick<Database, 'db' | 'prepare'>,
     private readonly cacheSize = 500,
-  ) {}
+  ) {
+    this.db = database.db;
+    this.commitStatement = database.prepare('cuebe_commit', COMMIT_SQL);
+  }
 
   async commit(input: CommitInput): Promise<CommitResult> {
     try {
@@ -157,7 +164,8 @@ export class ScriptStore {
       if (err instanceof AppError && err.code === 'BAD_OP') return null;
       throw err;
     }
-    return (await writeCommit(this.db, input, planned)) ? planned : null;
+    const rows = await this.commitStatement(commitParams(input, planned));
+    return rows.length === 1 ? planned : null;
   }
 
   /**
@@ -200,7 +208,10 @@ export class ScriptStore {
     }
     const before = await this.stateAt(tx, scriptId, script.version, script);
     const planned = plan(input, before, new Set(known));
-    if (!(await writeCommit(tx, input, planned))) throw new Error('the locked commit did not take effect');
+    const written = (await tx._.session
+      .prepareQuery({ sql: COMMIT_SQL, params: commitParams(input, planned) }, undefined, undefined, false)
+      .execute()) as { rows: unknown[] };
+    if (written.rows.length !== 1) throw new Error('the locked commit did not take effect');
     return planned;
   }
 
@@ -437,11 +448,11 @@ logged as (
 )
 select version from bumped`;
 
-/** Run COMMIT_SQL for `c` (prepared once per connection); false when the bump did not match. */
-async function writeCommit(conn: Conn, input: CommitInput, c: Committed): Promise<boolean> {
+/** COMMIT_SQL's parameters for `c`, as text. */
+function commitParams(input: CommitInput, c: Committed): Param[] {
   const { entry } = c.result;
   const { patch, actor } = entry;
-  const params = [
+  return [
     input.scriptId,
     entry.version - 1,
     input.opId,
@@ -457,10 +468,6 @@ async function writeCommit(conn: Conn, input: CommitInput, c: Committed): Promis
     JSON.stringify(patch),
     JSON.stringify(entry.prev),
   ];
-  const res = (await conn._.session
-    .prepareQuery({ sql: COMMIT_SQL, params }, undefined, 'cuebe_commit', false)
-    .execute()) as { rows: unknown[] };
-  return res.rows.length === 1;
 }
 
 /** The constraint a database error names, looking through wrappers. */
