@@ -15,6 +15,9 @@ export function ScriptsPanel({ showId, scripts }: { showId: string; scripts: Scr
     mutationFn: ({ id, shared }: { id: string; shared: boolean }) => api.update(id, { shared }),
     onSettled: refresh,
   });
+  // The switch shows a change with the click and holds it until the server's state is read back
+  // (onSettled's refetch is part of the mutation); refused, it shows what is saved again.
+  const sharing = share.isPending ? share.variables : undefined;
   const duplicate = useMutation({ mutationFn: (id: string) => api.duplicate(id), onSettled: refresh });
   const remove = useMutation({ mutationFn: (id: string) => api.remove(id), onSettled: refresh });
   return (
@@ -22,36 +25,40 @@ export function ScriptsPanel({ showId, scripts }: { showId: string; scripts: Scr
       <h2 id="scripts-h">Scripts</h2>
       {scripts.length === 0 && <p className="empty">No scripts yet.</p>}
       <ul className="script-list">
-        {scripts.map((s) => (
-          <li key={s.id} className="script-row">
-            <div className="script-main">
-              <Link href={`/scripts/${s.id}`} className="script-name">
-                {s.name}
-              </Link>
-              <span className="badge">{s.status}</span>
-              <span className="muted small">v{s.version}</span>
-            </div>
-            <div className="row-actions">
-              <Switch
-                label={s.shared ? 'Shared with crew' : 'Not shared'}
-                checked={s.shared}
-                onChange={(shared) => share.mutate({ id: s.id, shared })}
-              />
-              <button type="button" className="btn btn-small" onClick={() => duplicate.mutate(s.id)}>
-                Duplicate
-              </button>
-              <button
-                type="button"
-                className="btn btn-small btn-danger-ghost"
-                onClick={() =>
-                  window.confirm(`Delete the script “${s.name}”? This cannot be undone.`) && remove.mutate(s.id)
-                }
-              >
-                Delete
-              </button>
-            </div>
-          </li>
-        ))}
+        {scripts.map((s) => {
+          const shared = sharing?.id === s.id ? sharing.shared : s.shared;
+          return (
+            <li key={s.id} className="script-row">
+              <div className="script-main">
+                <Link href={`/scripts/${s.id}`} className="script-name">
+                  {s.name}
+                </Link>
+                <span className="badge">{s.status}</span>
+                <span className="muted small">v{s.version}</span>
+              </div>
+              <div className="row-actions">
+                <Switch
+                  label={shared ? 'Shared with crew' : 'Not shared'}
+                  checked={shared}
+                  disabled={sharing?.id === s.id}
+                  onChange={(next) => share.mutate({ id: s.id, shared: next })}
+                />
+                <button type="button" className="btn btn-small" onClick={() => duplicate.mutate(s.id)}>
+                  Duplicate
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-small btn-danger-ghost"
+                  onClick={() =>
+                    window.confirm(`Delete the script “${s.name}”? This cannot be undone.`) && remove.mutate(s.id)
+                  }
+                >
+                  Delete
+                </button>
+              </div>
+            </li>
+          );
+        })}
       </ul>
       <ErrorNote error={share.error ?? duplicate.error ?? remove.error} />
       <NewScript showId={showId} />
