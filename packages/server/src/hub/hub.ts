@@ -442,17 +442,23 @@ export class Hub {
     this.heartbeatTimer = null;
     if (ms <= 0) return;
     const slices = Math.max(1, Math.min(HEARTBEAT_SLICES, Math.floor(ms / 50)));
-    let sweep: Connection[] = [];
-    let next = 0;
+    // A live iterator over the connections, not a copy: a socket closed during a sweep is not
+    // kept alive by it, and one that joins is reached in the same sweep.
+    let sweep: Iterator<Connection> | null = null;
     let perSlice = 0;
     this.heartbeatTimer = setInterval(() => {
-      if (next >= sweep.length) {
-        sweep = [...this.connections];
-        next = 0;
-        perSlice = Math.ceil(sweep.length / slices);
+      if (!sweep) {
+        sweep = this.connections.values();
+        perSlice = Math.ceil(this.connections.size / slices);
       }
-      const end = Math.min(sweep.length, next + perSlice);
-      for (; next < end; next++) sweep[next]!.socket.heartbeat?.();
+      for (let i = 0; i < perSlice; i++) {
+        const next = sweep.next();
+        if (next.done) {
+          sweep = null;
+          break;
+        }
+        next.value.socket.heartbeat?.();
+      }
     }, ms / slices);
     this.heartbeatTimer.unref();
   }
