@@ -24,9 +24,14 @@ export function postgresPrepared(pool: Pool, name: string, text: string): Prepar
 }
 
 function newPostgresPrepared(pool: Pool, name: string, text: string): PreparedStatement {
-  const types = textTypes;
   return async (params) => {
-    const res = await pool.query<(string | null)[]>({ name, text, values: [...params], rowMode: 'array', types });
+    const res = await pool.query<(string | null)[]>({
+      name,
+      text,
+      values: [...params],
+      rowMode: 'array',
+      types: textTypes,
+    });
     return res.rows;
   };
 }
