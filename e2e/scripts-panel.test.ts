@@ -53,8 +53,9 @@ describe.skipIf(!hasChromium)('scripts panel', () => {
       await route.continue();
     });
     await flip();
-    // Flipped, and the server has not been asked to save it yet.
-    expect(await toggle().isChecked()).toBe(false);
+    // Flipped while the request is still held, so before any answer. TanStack Query tells React of
+    // the mutation on its next tick, so the check polls rather than reads once.
+    await expect.poll(() => toggle().isChecked()).toBe(false);
     expect(await page.getByText('Not shared').count()).toBe(1);
     expect(await saved()).toBe(true);
     answer();
@@ -79,7 +80,7 @@ describe.skipIf(!hasChromium)('scripts panel', () => {
       });
     });
     await flip();
-    expect(await toggle().isChecked()).toBe(true);
+    await expect.poll(() => toggle().isChecked()).toBe(true);
     answer();
     await page.getByText('the database is unavailable; try again shortly').waitFor();
     await expect.poll(() => toggle().isChecked()).toBe(false);
