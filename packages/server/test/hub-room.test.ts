@@ -130,6 +130,41 @@ describe('room (in-memory sockets)', () => {
     expect(near.socket.versions()).toEqual(range(21, 60));
   });
 
+  it('S3 catch-up: a snapshot when the changes would write more elements than the script holds', async () => {
+    const store = new MemoryStore([LX]);
+    const els = Array.from({ length: 10 }, () => cue());
+    for (const el of els) store.commit({ kind: 'create', element: el });
+    // 300 versions, each rewriting one of the ten cues: 300 elements in changes against 10.
+    for (let i = 0; i < 300; i++) store.commit({ kind: 'update', id: els[i % 10]!.id, fields: { notes: `n${i}` } });
+    const { room } = makeRoom(store, { maxCatchUpChanges: 500 });
+    const far = member(sm());
+    await room.join(far.m, 10, welcome('sm'));
+    expect(far.socket.messages().map((m) => m.type)).toEqual(['welcome', 'snapshot']);
+    const snap = far.socket.of('snapshot')[0]!;
+    expect(snap.version).toBe(310);
+    expect(snap.elements.find((e) => e.id === els[9]!.id)?.notes).toBe('n299');
+    // 200 behind: small enough to go as changes whatever the script's size.
+    const near = member(sm());
+    await room.join(near.m, 110, welcome('sm'));
+    expect(near.socket.messages().map((m) => m.type)).toEqual(['welcome', 'changes']);
+    expect(near.socket.versions()).toEqual(range(111, 310));
+    // Live versions after the snapshot reach the far socket in order.
+    room.receive(store.commit({ kind: 'update', id: els[0]!.id, fields: { notes: 'live' } }));
+    expect(far.socket.versions()).toEqual([311]);
+  });
+
+  it('S3 catch-up: many changes to a large script still go as changes', async () => {
+    const store = new MemoryStore([LX]);
+    const els = Array.from({ length: 400 }, () => cue());
+    for (const el of els) store.commit({ kind: 'create', element: el });
+    for (let i = 0; i < 300; i++) store.commit({ kind: 'update', id: els[i]!.id, fields: { notes: `n${i}` } });
+    const { room } = makeRoom(store, { maxCatchUpChanges: 500 });
+    const a = member(sm());
+    await room.join(a.m, 400, welcome('sm'));
+    expect(a.socket.messages().map((m) => m.type)).toEqual(['welcome', 'changes']);
+    expect(a.socket.versions()).toEqual(range(401, 700));
+  });
+
   it('S4 live versions that land during a catch-up read are held back and sent once, in order', async () => {
     const store = new MemoryStore([LX]);
     for (let i = 0; i < 5; i++) store.commit({ kind: 'create', element: cue() });

@@ -11,7 +11,7 @@
  */
 import { CloseCode, type PlaybackState, type ServerMessage, type View } from '@cuebe/protocol';
 import type { ConflictInfo, LogEntry } from '../scripts/store';
-import { CatchUpReader, ChangesRead, type RoomStore } from './catchup';
+import { CatchUpReader, ChangesRead, upsertCount, type RoomStore } from './catchup';
 import { conflictForOther, isEditor } from './conflicts';
 import { changeFor, changesMessage } from './encode';
 import { Refusal } from './identity';
@@ -52,6 +52,9 @@ export interface RoomMetrics {
   /** A socket was cut off for not reading. */
   slowConsumer(): void;
 }
+
+/** A catch-up writing at most this many elements goes as changes, however small the script. */
+const HEAVY_CATCH_UP_MIN_UPSERTS = 256;
 
 /** A snapshot read for another client may be reused while at most this many versions old. */
 const SNAPSHOT_REUSE_LAG = 16;
@@ -218,12 +221,19 @@ export class Room {
       }
       if (gen !== m.catchUpGen || !this.members.has(m)) return;
       // From here to the sends below nothing awaits: the live stream cannot move in between.
-      if (pos >= this.delivered) break;
-      const tail = this.recentAfter(pos);
-      if (tail) {
-        chunks.push(tail);
-        pos = this.delivered;
-        break;
+      let reached = pos >= this.delivered;
+      if (!reached) {
+        const tail = this.recentAfter(pos);
+        if (tail) {
+          chunks.push(tail);
+          pos = this.delivered;
+          reached = true;
+        }
+      }
+      if (reached) {
+        if (snapshot || !this.heavierThanSnapshot(chunks)) break;
+        needSnapshot = true;
+        continue;
       }
       // The room moved on further than it remembers: read again from where we are.
     }
@@ -245,6 +255,20 @@ export class Room {
     }
     if (m.needsPresence) this.markPresence();
     this.opts.metrics?.caughtUp(snapshot ? 'snapshot' : 'changes');
+  }
+
+  /**
+   * Changes that write more elements than the script holds would cost the client more than a
+   * snapshot (and the server a message of their size per socket: a hundred devices back from a
+   * cut-off, each a few hundred large edits behind, would hold hundreds of MB). Small ones are
+   * always sent as changes: they keep what changed visible to the client and cost little.
+   */
+  private heavierThanSnapshot(chunks: readonly (ChangesRead | LogEntry[])[]): boolean {
+    let upserts = 0;
+    for (const c of chunks) upserts += c instanceof ChangesRead ? c.upsertCount : upsertCount(c);
+    if (upserts <= HEAVY_CATCH_UP_MIN_UPSERTS) return false;
+    const elements = this.store.elementCount?.(this.scriptId) ?? this.reader.lastElementCount;
+    return elements !== null && upserts > elements;
   }
 
   /** Entries after pos up to delivered, from memory; null when memory does not reach back. */

@@ -251,6 +251,11 @@ export class ScriptStore {
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
   }
 
+  /** The element count of the script's cached state (as of this node's last commit), or null. */
+  elementCount(scriptId: string): number | null {
+    return this.cache.get(scriptId)?.state.elements.size ?? null;
+  }
+
   /** Forget a script's cached state (deleted, or changed outside the op log). */
   invalidate(scriptId: string): void {
     this.cache.delete(scriptId);
