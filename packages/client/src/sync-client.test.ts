@@ -281,6 +281,45 @@ describe('catch-up', () => {
 });
 
 describe('connection lifecycle', () => {
+  it('C7 lists the ops it sent without an answer in the hello; the acks before the snapshot drop them', async () => {
+    const server = new FakeServer({ script, departments: [LX, SND], maxCatchUp: 0 });
+    const { client } = setup(server);
+    const a = cue({ name: 'LX 1', departmentId: LX.id, offsetMs: 10_000 });
+    server.commitDirect({ kind: 'create', element: a });
+    const c = client();
+    await c.start();
+    await live(c);
+    [...server.connections].at(-1)!.deaf = true;
+    const opId = c.submit({ kind: 'shift', ids: [a.id], deltaMs: 500 });
+    await waitFor(() => server.log.some((e) => e.opId === opId), 'committed, ack lost');
+    const seen: number[] = [];
+    c.subscribe(() => seen.push(c.getSnapshot().elements.get(a.id)!.offsetMs));
+    server.closeAll(1006, 'cut');
+    await settled(c, server);
+    const hello = server.sockets.at(-1)!.conn.sent[0]!;
+    expect(hello).toMatchObject({ type: 'hello', lastVersion: 1, unacked: [opId] });
+    expect(seen.filter((o) => o !== 10_500)).toEqual([]);
+    expect(elementsOf(c)).toEqual(serverElements(server));
+  });
+
+  it('C7 a server older than protocol 4 refuses the list: the client says hello again without it', async () => {
+    const { server, client } = setup();
+    const c = client();
+    await c.start();
+    await live(c);
+    [...server.connections].at(-1)!.deaf = true;
+    const el = cue({ name: 'LX 2' });
+    const opId = c.submit({ kind: 'create', element: el });
+    await waitFor(() => server.log.some((e) => e.opId === opId), 'committed, ack lost');
+    server.beforeUnacked = true;
+    server.closeAll(1006, 'cut');
+    await settled(c, server);
+    const hellos = server.sockets.slice(1).map((sock) => sock.conn.sent[0]);
+    expect(hellos.map((h) => h && 'unacked' in h)).toEqual([true, false]);
+    expect(c.getSnapshot().status).toBe('live');
+    expect(elementsOf(c)).toEqual(serverElements(server));
+  });
+
   it('C7 stops for good on a terminal close (revoked link) and reports why', async () => {
     const { server, client, events } = setup();
     const random = vi.fn(() => 0.5);

@@ -173,6 +173,10 @@ export class SyncClient extends Emitter<SyncEvents> {
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Whether the current connection's hello listed unanswered ops (`unacked`). */
+  private helloListedUnacked = false;
+  /** A server refused a hello with `unacked` (older than protocol 4): leave it out. */
+  private omitUnacked = false;
   private readonly pacer: Pacer;
   private pingSeq = 0;
   private readonly pings = new Map<
@@ -458,12 +462,22 @@ export class SyncClient extends Emitter<SyncEvents> {
     ws.onopen = () => {
       if (gen !== this.generation) return;
       const c = this.replica.confirmed;
+      // Ops sent before without an answer: the server acks those it committed before the
+      // catch-up, so a snapshot never gets one of them applied twice.
+      const unacked = this.omitUnacked
+        ? []
+        : this.replica.pending
+            .filter((p) => p.everSent && !p.ack)
+            .slice(0, LIMITS.maxUnackedInHello)
+            .map((p) => p.opId);
+      this.helloListedUnacked = unacked.length > 0;
       this.sendMessage({
         type: 'hello',
         protocol: PROTOCOL_VERSION,
         ...(this.opts.token ? { token: this.opts.token } : {}),
         lastVersion: c && !this.fresh ? c.version : null,
         deviceId: this.opts.deviceId,
+        ...(unacked.length > 0 ? { unacked } : {}),
       });
     };
     ws.onmessage = (ev) => {
@@ -517,6 +531,13 @@ export class SyncClient extends Emitter<SyncEvents> {
     this.liveSince = null;
     this.endConnection();
     if (this.stopped) return;
+    if (code === CloseCode.BAD_HANDSHAKE && this.helloListedUnacked && !this.omitUnacked) {
+      // A server before protocol 4 (a node not yet upgraded, mid-deploy) refuses the list: say
+      // hello without it from now on; the resent ops' duplicate acks do the same job, later.
+      this.omitUnacked = true;
+      this.connect();
+      return;
+    }
     if (TERMINAL_CLOSES.has(code)) {
       this.stopped = true;
       if (this.reconnectTimer) clearTimeout(this.reconnectTimer);

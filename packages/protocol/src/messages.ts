@@ -12,6 +12,9 @@ import { CommandAck, CommandError, CommandMessage, PlaybackMessage, SyncQualityM
 
 const Version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/** The most op ids a hello may list as sent and unanswered (LIMITS.maxUnackedInHello). */
+const MAX_UNACKED_IN_HELLO = 200;
+
 // ---- client → server -------------------------------------------------------------------------
 
 /** First message on every socket. Crew send their share token here (never in the URL). */
@@ -24,6 +27,13 @@ export const Hello = z.strictObject({
   lastVersion: Version.nullable(),
   /** A stable id of this device (kept in local storage), for presence. */
   deviceId: z.string().min(1).max(64),
+  /**
+   * Ops this device sent on an earlier connection without an answer (oldest first, at most
+   * LIMITS.maxUnackedInHello). Those already committed are acknowledged (`duplicate: true`) right
+   * after the welcome, before the catch-up: a client never re-applies one of them on top of a
+   * snapshot that holds it. Left out when there are none.
+   */
+  unacked: z.array(Id).min(1).max(MAX_UNACKED_IN_HELLO).optional(),
 });
 export type Hello = z.infer<typeof Hello>;
 
@@ -245,6 +255,8 @@ export const LIMITS = {
   maxBufferedBytes: 1024 * 1024,
   /** Catch-up sends changes when a client is at most this many versions behind; else a snapshot. */
   maxCatchUpChanges: 500,
+  /** Op ids a hello may list as sent on an earlier connection and unanswered. */
+  maxUnackedInHello: MAX_UNACKED_IN_HELLO,
   /** Open sockets per crew link and per SM account. */
   maxSocketsPerCrew: 5,
   maxSocketsPerUser: 20,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ClientMessage, ServerMessage } from './messages';
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './version';
 
-const PINNED = { version: 3, hash: 'b0f18889c0ce69b6' };
+const PINNED = { version: 4, hash: 'f4dd17627e9aeabb' };
 
 function schemaHash(): string {
   const schemas = { client: z.toJSONSchema(ClientMessage), server: z.toJSONSchema(ServerMessage) };

@@ -13,7 +13,10 @@
  *       NOT_ON_STANDBY, TOO_SOON, UNKNOWN_CREW. Server message departments (the show's list,
  *       whenever it changes). A protocol-2 client cannot read the new state,
  *       so the server refuses it (close 4000, reload the app).
+ *   4 — hello `unacked`: an editor's ops sent without an answer, acked (duplicate) before the
+ *       catch-up. Optional, so protocol-3 clients are still served. A protocol-3 server refuses
+ *       a hello that carries it (4002); the client then says hello without it.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 /** Oldest client protocol the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 3;

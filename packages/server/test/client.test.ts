@@ -2,10 +2,11 @@
  * The sync client's reactions to the real hub: a revoked link, a crew write, rights that change
  * under an open socket, conflict notices, a resync after a lost broadcast, ping.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Conflict } from '@cuebe/protocol';
 import { cue, waitFor } from '@cuebe/client/testing';
 import type { SyncEvents } from '@cuebe/client';
+import { hubOf } from '../src/hub';
 import { backend, startServer, type TestServer } from './harness';
 import {
   connect,
@@ -163,6 +164,49 @@ describe(`sync client against the hub (${backend})`, () => {
     const byWho = Object.fromEntries(conflicts.map((x) => [x.who, x.c]));
     expect(byWho.b).toMatchObject({ elementId: el.id, field: 'notes', yoursWon: true });
     expect(byWho.a).toMatchObject({ elementId: el.id, field: 'notes', yoursWon: false });
+  });
+
+  it('S3 an op committed while its ack was lost is acked before the snapshot: never shown applied twice', async () => {
+    const hub = hubOf(s.app);
+    const before = hub.options.maxCatchUpChanges;
+    try {
+      // Rooms take it when made: a few versions behind is far enough for a snapshot.
+      hub.options.maxCatchUpChanges = 2;
+      const scriptId = await newScript(st);
+      const a = open(() => s, scriptId, { cookie: st.sm.cookie });
+      const b = open(() => s, scriptId, { cookie: st.sm.cookie });
+      await Promise.all([live(a), live(b)]);
+      const el = cue({ name: 'LX 9', departmentId: st.LX, offsetMs: 10_000 });
+      a.client.submit({ kind: 'create', element: el });
+      await settle(s, scriptId, [a, b]);
+      // a's network goes dead one way: what the server sends it is lost, its ack included.
+      let deaf = true;
+      const first = a.sockets.at(-1)!;
+      const hear = first.onmessage!;
+      first.onmessage = (ev) => {
+        if (!deaf) hear(ev);
+      };
+      const opId = a.client.submit({ kind: 'shift', ids: [el.id], deltaMs: 500 });
+      await vi.waitFor(async () => expect(await loggedOpIds(s, scriptId)).toContain(opId), { timeout: 5_000 });
+      // b edits meanwhile: a comes back too far behind for changes, and past any snapshot
+      // read for its first connection (one a few versions old is reused, followed by changes).
+      for (let i = 0; i < 20; i++) b.client.submit({ kind: 'update', id: el.id, fields: { notes: `b${i}` } });
+      await settle(s, scriptId, [b]);
+      const seen: number[] = [];
+      a.client.subscribe(() => {
+        const e = a.client.getSnapshot().elements.get(el.id);
+        if (e) seen.push(e.offsetMs);
+      });
+      deaf = false;
+      first.kill();
+      const db = await settle(s, scriptId, [a, b]);
+      expect(db.elements.find((e) => e.id === el.id)!.offsetMs).toBe(10_500);
+      expectConverged(db, [a, b]);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.filter((o) => o !== 10_500)).toEqual([]);
+    } finally {
+      hub.options.maxCatchUpChanges = before;
+    }
   });
 
   it('C2 C6 a burst of 250 edits: none refused, every one committed once, in order', async () => {

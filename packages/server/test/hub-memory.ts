@@ -124,9 +124,4 @@ export class MemoryStore implements RoomStore {
     this.reads.current++;
     return this.version;
   }
-
-  /** As the real store's commit cache: the element count without a read. */
-  elementCount(): number | null {
-    return this.state.elements.size;
-  }
 }

@@ -130,39 +130,91 @@ describe('room (in-memory sockets)', () => {
     expect(near.socket.versions()).toEqual(range(21, 60));
   });
 
-  it('S3 catch-up: a snapshot when the changes would write more elements than the script holds', async () => {
-    const store = new MemoryStore([LX]);
-    const els = Array.from({ length: 10 }, () => cue());
-    for (const el of els) store.commit({ kind: 'create', element: el });
-    // 300 versions, each rewriting one of the ten cues: 300 elements in changes against 10.
-    for (let i = 0; i < 300; i++) store.commit({ kind: 'update', id: els[i % 10]!.id, fields: { notes: `n${i}` } });
-    const { room } = makeRoom(store, { maxCatchUpChanges: 500 });
-    const far = member(sm());
-    await room.join(far.m, 10, welcome('sm'));
-    expect(far.socket.messages().map((m) => m.type)).toEqual(['welcome', 'snapshot']);
-    const snap = far.socket.of('snapshot')[0]!;
-    expect(snap.version).toBe(310);
-    expect(snap.elements.find((e) => e.id === els[9]!.id)?.notes).toBe('n299');
-    // 200 behind: small enough to go as changes whatever the script's size.
-    const near = member(sm());
-    await room.join(near.m, 110, welcome('sm'));
-    expect(near.socket.messages().map((m) => m.type)).toEqual(['welcome', 'changes']);
-    expect(near.socket.versions()).toEqual(range(111, 310));
-    // Live versions after the snapshot reach the far socket in order.
-    room.receive(store.commit({ kind: 'update', id: els[0]!.id, fields: { notes: 'live' } }));
-    expect(far.socket.versions()).toEqual([311]);
-  });
+  describe("S3 heavy catch-up: the smaller of the changes and the view's snapshot", () => {
+    const big = (i: number) => `${i} `.padEnd(4_000, 'x');
+    /** Ten LX cues and ten sound cues, then `edits` rewrites of LX notes (4 KB each). */
+    function heavyScript(edits: number, dept = LX) {
+      const store = new MemoryStore([LX, SND]);
+      const lx = Array.from({ length: 10 }, () => cue({ departmentId: LX }));
+      const snd = Array.from({ length: 10 }, () => cue({ departmentId: SND }));
+      for (const el of [...lx, ...snd]) store.commit({ kind: 'create', element: el });
+      const edited = dept === LX ? lx : snd;
+      for (let i = 0; i < edits; i++)
+        store.commit({ kind: 'update', id: edited[i % 10]!.id, fields: { notes: big(i) } });
+      const { room } = makeRoom(store, { maxCatchUpChanges: 500 });
+      return { store, room, lx, snd };
+    }
 
-  it('S3 catch-up: many changes to a large script still go as changes', async () => {
-    const store = new MemoryStore([LX]);
-    const els = Array.from({ length: 400 }, () => cue());
-    for (const el of els) store.commit({ kind: 'create', element: el });
-    for (let i = 0; i < 300; i++) store.commit({ kind: 'update', id: els[i]!.id, fields: { notes: `n${i}` } });
-    const { room } = makeRoom(store, { maxCatchUpChanges: 500 });
-    const a = member(sm());
-    await room.join(a.m, 400, welcome('sm'));
-    expect(a.socket.messages().map((m) => m.type)).toEqual(['welcome', 'changes']);
-    expect(a.socket.versions()).toEqual(range(401, 700));
+    it('crew 300 large edits behind: their snapshot, then the live stream', async () => {
+      const { store, room, lx } = heavyScript(300);
+      const c = member(crew([LX]));
+      await room.join(c.m, 20, welcome('crew'));
+      expect(c.socket.messages().map((m) => m.type)).toEqual(['welcome', 'snapshot']);
+      const snap = c.socket.of('snapshot')[0]!;
+      expect(snap.version).toBe(320);
+      expect(snap.elements).toHaveLength(10);
+      expect(snap.elements.find((e) => e.id === lx[9]!.id)?.notes).toBe(big(299));
+      room.receive(store.commit({ kind: 'update', id: lx[0]!.id, fields: { notes: 'live' } }));
+      expect(c.socket.versions()).toEqual([321]);
+    });
+
+    it('an SM device too: its snapshot, after the acks it was given with the welcome', async () => {
+      const { room, store } = heavyScript(300);
+      const a = member(sm());
+      const e = store.log[25]!;
+      const ack = { type: 'ack' as const, opId: e.opId!, version: e.version, prev: e.prev, duplicate: true };
+      await room.join(a.m, 20, welcome('sm'), [ack]);
+      expect(a.socket.messages().map((m) => m.type)).toEqual(['welcome', 'ack', 'snapshot']);
+      expect(a.socket.of('snapshot')[0]!.version).toBe(320);
+    });
+
+    it('crew whose departments were not edited get the (small) changes', async () => {
+      const { room } = heavyScript(300, SND);
+      const c = member(crew([LX]));
+      await room.join(c.m, 20, welcome('crew'));
+      expect(c.socket.messages().map((m) => m.type)).toEqual(['welcome', 'changes']);
+      expect(c.socket.versions()).toEqual(range(21, 320));
+    });
+
+    it('changes under 256 KiB go as changes, however small the snapshot', async () => {
+      const { room } = heavyScript(50);
+      const c = member(crew([LX]));
+      await room.join(c.m, 20, welcome('crew'));
+      expect(c.socket.messages().map((m) => m.type)).toEqual(['welcome', 'changes']);
+      expect(c.socket.versions()).toEqual(range(21, 70));
+    });
+
+    it('heavy changes smaller than the snapshot go as changes', async () => {
+      const store = new MemoryStore([LX]);
+      const els = Array.from({ length: 400 }, (_, i) => cue({ departmentId: LX, notes: big(i) }));
+      for (const el of els) store.commit({ kind: 'create', element: el });
+      for (let i = 0; i < 100; i++) store.commit({ kind: 'update', id: els[i]!.id, fields: { notes: big(i + 1) } });
+      const { room } = makeRoom(store, { maxCatchUpChanges: 500 });
+      const c = member(crew([LX]));
+      await room.join(c.m, 400, welcome('crew'));
+      expect(c.socket.messages().map((m) => m.type)).toEqual(['welcome', 'changes']);
+      expect(c.socket.versions()).toEqual(range(401, 500));
+    });
+
+    it('versions committed while the snapshot is weighed are sent once, in order', async () => {
+      const { store, room, lx } = heavyScript(300);
+      room.receive(store.commit({ kind: 'update', id: lx[0]!.id, fields: { notes: 'a' } })); // the room is live at 321
+      const gate = new Gate();
+      store.snapshotGate = gate;
+      const c = member(crew([LX]));
+      const joined = room.join(c.m, 20, welcome('crew'));
+      await vi.waitFor(() => expect(store.reads.snapshots).toBe(1));
+      // While the snapshot read is held, two more versions go live.
+      room.receive(store.commit({ kind: 'update', id: lx[1]!.id, fields: { notes: 'b' } }));
+      room.receive(store.commit({ kind: 'update', id: lx[2]!.id, fields: { notes: 'c' } }));
+      gate.open();
+      await joined;
+      const snap = c.socket.of('snapshot')[0]!;
+      const after = c.socket.versions();
+      expect([snap.version, ...after]).toEqual(range(snap.version, 323));
+      room.receive(store.commit({ kind: 'update', id: lx[3]!.id, fields: { notes: 'd' } }));
+      expect(c.socket.versions().at(-1)).toBe(324);
+    });
   });
 
   it('S4 live versions that land during a catch-up read are held back and sent once, in order', async () => {

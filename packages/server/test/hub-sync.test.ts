@@ -1,7 +1,7 @@
 /** Sync over real sockets: ops, acks, broadcasts, filtering, catch-up. Rule ids: docs/SPEC.md. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PROTOCOL_VERSION } from '@cuebe/protocol';
+import { CloseCode, PROTOCOL_VERSION } from '@cuebe/protocol';
 import { AppError } from '../src/errors';
 import { hubOf } from '../src/hub';
 import { backend, startServer, type TestServer } from './harness';
@@ -185,6 +185,50 @@ describe(`hub sync (${backend})`, () => {
     } finally {
       hub.options.maxCatchUpChanges = before;
     }
+  });
+
+  it('S3 hello {unacked}: ops already committed are acked (duplicate) after the welcome, before the catch-up', async () => {
+    const el = cue({ departmentId: show.dept.LX });
+    const scriptId = await makeScript(s, show.showId, { elements: [el] });
+    const a = await join(scriptId, { cookie: sm.cookie });
+    const sent = a.op({ kind: 'shift', ids: [el.id], deltaMs: 500 }, 0);
+    await a.next('ack');
+    a.op({ kind: 'update', id: el.id, fields: { notes: 'later' } }, 1);
+    await a.until((m) => m.filter((x) => x.type === 'ack').length === 2, 5_000, '2 acks');
+    const never = randomUUID();
+    const back = track(await Wire.hello(s, scriptId, { cookie: sm.cookie, lastVersion: 0, unacked: [never, sent] }));
+    await back.until((m) => m.some((x) => x.type === 'changes'), 5_000, 'catch-up');
+    expect(back.types().slice(0, 3)).toEqual(['welcome', 'ack', 'changes']);
+    expect(back.all('ack')).toEqual([
+      {
+        type: 'ack',
+        opId: sent,
+        version: 1,
+        prev: { elements: { [el.id]: expect.objectContaining({ offsetMs: el.offsetMs }) } },
+        duplicate: true,
+      },
+    ]);
+    expect(back.versions()).toEqual([1, 2]);
+    // Crew cannot have sent ops: their list is not looked up.
+    const crew = await makeCrew(s, show.showId, { departmentIds: [show.dept.LX] });
+    const c = track(await Wire.hello(s, scriptId, { token: crew.token, lastVersion: 0, unacked: [sent] }));
+    await c.until((m) => m.some((x) => x.type === 'changes'), 5_000, 'crew catch-up');
+    expect(c.all('ack')).toEqual([]);
+    // A malformed list is refused at the handshake.
+    const bad = Wire.connect(s, scriptId, { cookie: sm.cookie });
+    await bad.opened;
+    bad.sendRaw(
+      JSON.stringify({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        lastVersion: 0,
+        deviceId: 'd',
+        unacked: ['not-an-id'],
+      }),
+    );
+    const closed = await bad.closed;
+    expect(closed.code).toBe(CloseCode.BAD_HANDSHAKE);
+    expect(closed.reason).toMatch(/^hello: unacked\.0/);
   });
 
   it('S14 ping answers pong with the server receive and send times', async () => {

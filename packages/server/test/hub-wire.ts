@@ -63,7 +63,7 @@ export class Wire {
   static async hello(
     s: TestServer,
     scriptId: string,
-    opts: OpenOptions & { token?: string; lastVersion?: number | null; deviceId?: string } = {},
+    opts: OpenOptions & { token?: string; lastVersion?: number | null; deviceId?: string; unacked?: string[] } = {},
   ): Promise<Wire> {
     const w = Wire.connect(s, scriptId, opts);
     await w.opened;
@@ -73,6 +73,7 @@ export class Wire {
       ...(opts.token ? { token: opts.token } : {}),
       lastVersion: opts.lastVersion ?? null,
       deviceId: opts.deviceId ?? w.deviceId,
+      ...(opts.unacked ? { unacked: opts.unacked } : {}),
     });
     return w;
   }

@@ -43,6 +43,8 @@ export class FakeConnection {
   credential: FakeCredential | null = null;
   /** Broadcast versions not to deliver to this connection (to make gaps). */
   readonly lose = new Set<number>();
+  /** Nothing the server sends reaches this connection (a network dead one way). */
+  deaf = false;
   readonly received: ServerMessage[] = [];
   readonly sent: ClientMessage[] = [];
   constructor(
@@ -101,6 +103,8 @@ export class FakeServer {
   refuseConnections: { code: number; reason: string } | null = null;
   /** Opened sockets, in order. */
   readonly sockets: FakeSocket[] = [];
+  /** Behave as a server before protocol 4: a hello with `unacked` is refused (4002). */
+  beforeUnacked = false;
 
   constructor(readonly opts: FakeServerOptions) {
     const { id: _id, showId: _showId, shared: _shared, ...info } = opts.script;
@@ -148,6 +152,7 @@ export class FakeServer {
       case 'hello': {
         const cred = this.authenticate(msg.token);
         if (!cred) return conn.socket.closeWith(4003, 'unknown token');
+        if (msg.unacked && this.beforeUnacked) return conn.socket.closeWith(4002, 'hello: unrecognized key "unacked"');
         conn.credential = cred;
         this.send(conn, {
           type: 'welcome',
@@ -158,6 +163,9 @@ export class FakeServer {
           name: cred.name,
           serverTime: Date.now(),
         });
+        if (cred.role === 'sm')
+          for (const e of this.log.filter((x) => x.opId && msg.unacked?.includes(x.opId)))
+            this.send(conn, { type: 'ack', opId: e.opId!, version: e.version, prev: e.prev, duplicate: true });
         return this.catchUp(conn, msg.lastVersion);
       }
       case 'resync':
@@ -261,6 +269,7 @@ export class FakeServer {
   }
 
   private send(conn: FakeConnection, msg: ServerMessage): void {
+    if (conn.deaf) return;
     conn.received.push(msg);
     const data = JSON.stringify(msg);
     queueMicrotask(() => {

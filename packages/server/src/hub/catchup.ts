@@ -13,29 +13,15 @@ export interface RoomStore {
   changesSince(scriptId: string, fromVersion: number, toVersion?: number, limit?: number): Promise<LogEntry[]>;
   snapshot(scriptId: string): Promise<SnapshotData>;
   currentVersion(scriptId: string): Promise<number | null>;
-  /** The script's element count where known without a read (the commit cache), else null. */
-  elementCount?(scriptId: string): number | null;
-}
-
-/** Elements written by these entries (an element written twice counts twice: it is sent twice). */
-export function upsertCount(entries: readonly LogEntry[]): number {
-  let n = 0;
-  for (const e of entries) n += e.patch.upserts.length;
-  return n;
 }
 
 /** One shared read of the changes after `from`. */
 export class ChangesRead {
   private readonly encoded = new Map<string, Outgoing>();
-  private upserts: number | undefined;
   constructor(
     readonly from: number,
     readonly entries: LogEntry[],
   ) {}
-
-  get upsertCount(): number {
-    return (this.upserts ??= upsertCount(this.entries));
-  }
 
   message(view: View, viewKey: string): Outgoing {
     let out = this.encoded.get(viewKey);
@@ -103,11 +89,6 @@ export class CatchUpReader {
       p.then(forget, forget);
     }
     return p;
-  }
-
-  /** Elements in the last snapshot read, or null before the first. */
-  get lastElementCount(): number | null {
-    return this.lastSnapshot?.data.elements.length ?? null;
   }
 
   /** A snapshot at some version ≥ minVersion - maxLag (the caller brings the client forward from it). */

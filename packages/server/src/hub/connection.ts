@@ -184,15 +184,27 @@ export class Connection {
       this.room = room;
       // A crew device whose view changed while it was away starts over from a snapshot.
       const freshView = identity.role === 'crew' && this.hub.needsFreshView(identity.crewId, hello.deviceId);
-      await room.join(member, freshView ? null : hello.lastVersion, (version) => ({
-        type: 'welcome',
-        protocol: PROTOCOL_VERSION,
-        role: identity.role,
-        version,
-        connectionId: this.id,
-        name: identity.name,
-        serverTime: this.hub.now(),
-      }));
+      // Ops an editor sent before and never heard back about: those committed are acknowledged
+      // right after the welcome, so its client drops them before it applies the catch-up.
+      const acks =
+        hello.unacked && identity.role === 'sm' && identity.showRole !== 'viewer'
+          ? await this.hub.acksFor(this.scriptId, hello.unacked)
+          : [];
+      if (this.closed) return;
+      await room.join(
+        member,
+        freshView ? null : hello.lastVersion,
+        (version) => ({
+          type: 'welcome',
+          protocol: PROTOCOL_VERSION,
+          role: identity.role,
+          version,
+          connectionId: this.id,
+          name: identity.name,
+          serverTime: this.hub.now(),
+        }),
+        acks,
+      );
       if (this.closed) return;
       if (identity.role === 'crew') this.hub.markViewFresh(identity.crewId, hello.deviceId);
       // Late join: the current playback follows the snapshot, so show mode is right at once.

@@ -4,7 +4,7 @@
  * socket caps. Transport-free like the rooms; index.ts binds it to Fastify/ws.
  */
 import { eq } from 'drizzle-orm';
-import { CloseCode, LIMITS, type Department, type Hello, type PlaybackState } from '@cuebe/protocol';
+import { CloseCode, LIMITS, type Ack, type Department, type Hello, type PlaybackState } from '@cuebe/protocol';
 import type { AppContext } from '../context';
 import { crew, sessions } from '../db/schema';
 import type { CommitInput, CommitResult, ConflictInfo, LogEntry } from '../scripts/store';
@@ -196,6 +196,14 @@ export class Hub {
 
   commit(input: CommitInput): Promise<CommitResult> {
     return this.ctx.store.commit(input);
+  }
+
+  /** Acks (`duplicate: true`) for those of `opIds` already committed to the script, in version order. */
+  async acksFor(scriptId: string, opIds: readonly string[]): Promise<Ack[]> {
+    const entries = await this.ctx.store.committedOps(scriptId, opIds);
+    return entries
+      .sort((a, b) => a.version - b.version)
+      .map((e) => ({ type: 'ack', opId: e.opId!, version: e.version, prev: e.prev, duplicate: true }));
   }
 
   /** Publish a committed entry; every node's room (this one's included) delivers it. */

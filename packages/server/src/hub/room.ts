@@ -11,7 +11,7 @@
  */
 import { CloseCode, type PlaybackState, type ServerMessage, type View } from '@cuebe/protocol';
 import type { ConflictInfo, LogEntry } from '../scripts/store';
-import { CatchUpReader, ChangesRead, upsertCount, type RoomStore } from './catchup';
+import { CatchUpReader, ChangesRead, type RoomStore } from './catchup';
 import { conflictForOther, isEditor } from './conflicts';
 import { changeFor, changesMessage } from './encode';
 import { Refusal } from './identity';
@@ -53,8 +53,11 @@ export interface RoomMetrics {
   slowConsumer(): void;
 }
 
-/** A catch-up writing at most this many elements goes as changes, however small the script. */
-const HEAVY_CATCH_UP_MIN_UPSERTS = 256;
+/**
+ * A catch-up's changes up to this size always go as changes; larger ones are weighed against the
+ * view's snapshot, and the smaller is sent.
+ */
+const HEAVY_CATCH_UP_BYTES = 256 * 1024;
 
 /** A snapshot read for another client may be reused while at most this many versions old. */
 const SNAPSHOT_REUSE_LAG = 16;
@@ -132,10 +135,18 @@ export class Room {
 
   // ---- membership ----------------------------------------------------------------------------
 
-  /** Add a socket and catch it up from lastVersion; the welcome goes out first. */
-  async join(m: Member, lastVersion: number | null, welcome: (version: number) => ServerMessage): Promise<void> {
+  /**
+   * Add a socket and catch it up from lastVersion; the welcome goes out first, then `afterWelcome`
+   * (acks of ops the device sent before and had no answer for), then the catch-up.
+   */
+  async join(
+    m: Member,
+    lastVersion: number | null,
+    welcome: (version: number) => ServerMessage,
+    afterWelcome: readonly ServerMessage[] = [],
+  ): Promise<void> {
     this.add(m);
-    await this.catchUp(m, lastVersion, welcome);
+    await this.catchUp(m, lastVersion, welcome, afterWelcome);
   }
 
   private add(m: Member): void {
@@ -182,7 +193,12 @@ export class Room {
    * held back for it meanwhile. Sends (welcome,) then a snapshot and/or one `changes` message,
    * and from then on every new version. Throws when storage cannot be read.
    */
-  async catchUp(m: Member, from: number | null, welcome?: (version: number) => ServerMessage): Promise<void> {
+  async catchUp(
+    m: Member,
+    from: number | null,
+    welcome?: (version: number) => ServerMessage,
+    afterWelcome: readonly ServerMessage[] = [],
+  ): Promise<void> {
     const gen = ++m.catchUpGen;
     m.live = false;
     await this.ready;
@@ -191,6 +207,9 @@ export class Room {
     let snapshot: Outgoing | undefined;
     /** What follows the snapshot (or stands alone): shared reads and entries from memory. */
     let chunks: (ChangesRead | LogEntry[])[] = [];
+    /** The changes message, when built to be weighed against a snapshot. */
+    let changes: Outgoing | undefined;
+    let weighed = false;
     for (;;) {
       if (needSnapshot) {
         const snap = await this.reader.snapshot(this.delivered, SNAPSHOT_REUSE_LAG);
@@ -231,8 +250,17 @@ export class Room {
         }
       }
       if (reached) {
-        if (snapshot || !this.heavierThanSnapshot(chunks)) break;
-        needSnapshot = true;
+        if (snapshot || weighed) break;
+        changes = changesFor(m, chunks);
+        if (changes.data.length <= HEAVY_CATCH_UP_BYTES) break;
+        // Heavy changes (many large edits while this device was away): its view's snapshot
+        // instead when that is smaller. The read is shared by every device that comes back
+        // together (and reused for a moment), so a herd costs one read, not one each.
+        weighed = true;
+        const snap = await this.reader.snapshot(this.delivered, SNAPSHOT_REUSE_LAG);
+        if (snap.message(m.view, m.viewKey).data.length < changes.data.length) needSnapshot = true;
+        changes = undefined;
+        // Awaited: the live stream may have moved; go round again (the snapshot read is reused).
         continue;
       }
       // The room moved on further than it remembers: read again from where we are.
@@ -241,34 +269,12 @@ export class Room {
     m.pos = pos;
     m.live = true;
     if (welcome) this.send(m, Outgoing.of(welcome(pos)));
+    for (const msg of afterWelcome) this.send(m, Outgoing.of(msg));
     m.welcomed = true;
     if (snapshot) this.send(m, snapshot);
-    if (chunks.length > 0 || !snapshot) {
-      const only = chunks.length === 1 ? chunks[0] : undefined;
-      const out =
-        only instanceof ChangesRead
-          ? only.message(m.view, m.viewKey)
-          : changesMessage(
-              chunks.flatMap((c) => (c instanceof ChangesRead ? c.entries : c)).map((e) => changeFor(m.view, e)),
-            );
-      this.send(m, out);
-    }
+    if (chunks.length > 0 || !snapshot) this.send(m, changes ?? changesFor(m, chunks));
     if (m.needsPresence) this.markPresence();
     this.opts.metrics?.caughtUp(snapshot ? 'snapshot' : 'changes');
-  }
-
-  /**
-   * Changes that write more elements than the script holds would cost the client more than a
-   * snapshot (and the server a message of their size per socket: a hundred devices back from a
-   * cut-off, each a few hundred large edits behind, would hold hundreds of MB). Small ones are
-   * always sent as changes: they keep what changed visible to the client and cost little.
-   */
-  private heavierThanSnapshot(chunks: readonly (ChangesRead | LogEntry[])[]): boolean {
-    let upserts = 0;
-    for (const c of chunks) upserts += c instanceof ChangesRead ? c.upsertCount : upsertCount(c);
-    if (upserts <= HEAVY_CATCH_UP_MIN_UPSERTS) return false;
-    const elements = this.store.elementCount?.(this.scriptId) ?? this.reader.lastElementCount;
-    return elements !== null && upserts > elements;
   }
 
   /** Entries after pos up to delivered, from memory; null when memory does not reach back. */
@@ -492,4 +498,13 @@ export class Room {
 function contiguous(entries: LogEntry[], from: number): boolean {
   for (let i = 0; i < entries.length; i++) if (entries[i]!.version !== from + 1 + i) return false;
   return true;
+}
+
+/** One `changes` message with every entry of `chunks`, for m's view (a shared read's own encoding when it is the only one). */
+function changesFor(m: Member, chunks: readonly (ChangesRead | LogEntry[])[]): Outgoing {
+  const only = chunks.length === 1 ? chunks[0] : undefined;
+  if (only instanceof ChangesRead) return only.message(m.view, m.viewKey);
+  return changesMessage(
+    chunks.flatMap((c) => (c instanceof ChangesRead ? c.entries : c)).map((e) => changeFor(m.view, e)),
+  );
 }

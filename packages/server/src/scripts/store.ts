@@ -3,7 +3,7 @@
  * version and appends to the op log → return what to ack and broadcast. Both the socket hub
  * and the REST API commit through here, so there is one set of rules and one log.
  */
-import { and, asc, eq, getTableColumns, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, inArray, lte, sql } from 'drizzle-orm';
 import {
   applyOp,
   OpError,
@@ -215,6 +215,20 @@ export class ScriptStore {
     return planned;
   }
 
+  /** The log entries of those of `opIds` committed to this script (any order). */
+  async committedOps(scriptId: string, opIds: readonly string[]): Promise<LogEntry[]> {
+    if (opIds.length === 0) return [];
+    try {
+      const rows = await this.db
+        .select()
+        .from(ops)
+        .where(and(eq(ops.scriptId, scriptId), inArray(ops.opId, [...opIds])));
+      return rows.map(toEntry);
+    } catch (err) {
+      throw toAppError(err);
+    }
+  }
+
   private async duplicate(scriptId: string, opId: string): Promise<CommitResult> {
     const [row] = await this.db
       .select()
@@ -249,11 +263,6 @@ export class ScriptStore {
     this.cache.delete(scriptId);
     this.cache.set(scriptId, value);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
-  }
-
-  /** The element count of the script's cached state (as of this node's last commit), or null. */
-  elementCount(scriptId: string): number | null {
-    return this.cache.get(scriptId)?.state.elements.size ?? null;
   }
 
   /** Forget a script's cached state (deleted, or changed outside the op log). */
