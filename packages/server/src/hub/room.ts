@@ -88,6 +88,8 @@ export class Room {
   readonly ready: Promise<void>;
   private readonly pending = new Map<number, Pending>();
   private recent: LogEntry[] = [];
+  /** Encoded size of an entry's change per view key (changesBytes). */
+  private readonly changeSizes = new WeakMap<LogEntry, Map<string, number>>();
   private gapTimer: NodeJS.Timeout | null = null;
   private refilling = false;
   /** The next refill reads everything new, not just up to the first held-back entry. */
@@ -207,8 +209,6 @@ export class Room {
     let snapshot: Outgoing | undefined;
     /** What follows the snapshot (or stands alone): shared reads and entries from memory. */
     let chunks: (ChangesRead | LogEntry[])[] = [];
-    /** The changes message, when built to be weighed against a snapshot. */
-    let changes: Outgoing | undefined;
     let weighed = false;
     for (;;) {
       if (needSnapshot) {
@@ -251,15 +251,14 @@ export class Room {
       }
       if (reached) {
         if (snapshot || weighed) break;
-        changes = changesFor(m, chunks);
-        if (changes.data.length <= HEAVY_CATCH_UP_BYTES) break;
+        const bytes = this.changesBytes(m, chunks);
+        if (bytes <= HEAVY_CATCH_UP_BYTES) break;
         // Heavy changes (many large edits while this device was away): its view's snapshot
         // instead when that is smaller. The read is shared by every device that comes back
         // together (and reused for a moment), so a herd costs one read, not one each.
         weighed = true;
         const snap = await this.reader.snapshot(this.delivered, SNAPSHOT_REUSE_LAG);
-        if (snap.message(m.view, m.viewKey).data.length < changes.data.length) needSnapshot = true;
-        changes = undefined;
+        if (snap.message(m.view, m.viewKey).data.length < bytes) needSnapshot = true;
         // Awaited: the live stream may have moved; go round again (the snapshot read is reused).
         continue;
       }
@@ -272,9 +271,30 @@ export class Room {
     for (const msg of afterWelcome) this.send(m, Outgoing.of(msg));
     m.welcomed = true;
     if (snapshot) this.send(m, snapshot);
-    if (chunks.length > 0 || !snapshot) this.send(m, changes ?? changesFor(m, chunks));
+    if (chunks.length > 0 || !snapshot) this.send(m, changesFor(m, chunks));
     if (m.needsPresence) this.markPresence();
     this.opts.metrics?.caughtUp(snapshot ? 'snapshot' : 'changes');
+  }
+
+  /**
+   * What `chunks` weigh as one `changes` message for m's view, without building it: each entry's
+   * encoded size per view is worked out once and shared by every socket of that view (a herd of
+   * returning devices would otherwise each build a message of megabytes just to weigh it).
+   */
+  private changesBytes(m: Member, chunks: readonly (ChangesRead | LogEntry[])[]): number {
+    let bytes = 0;
+    for (const c of chunks)
+      for (const e of c instanceof ChangesRead ? c.entries : c) {
+        let perView = this.changeSizes.get(e);
+        if (!perView) this.changeSizes.set(e, (perView = new Map()));
+        let size = perView.get(m.viewKey);
+        if (size === undefined) {
+          size = Buffer.byteLength(JSON.stringify(changeFor(m.view, e))) + 1;
+          perView.set(m.viewKey, size);
+        }
+        bytes += size;
+      }
+    return bytes;
   }
 
   /** Entries after pos up to delivered, from memory; null when memory does not reach back. */
