@@ -90,6 +90,12 @@ describe.skipIf(!hasChromium)('SM and crew in real browsers', () => {
 
   it('sends an edit to the crew pages of its department and not to the others', async () => {
     await addCue('LX 10 blackout', 'LX', '0:10:00');
+    // With no row chosen, a new cue goes after the last cue: before the closing SHOW END note.
+    const names = await sm
+      .locator('[data-col="name"]')
+      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value ?? e.textContent));
+    expect(names.indexOf('SHOW END')).toBeGreaterThan(-1);
+    expect(names.indexOf('LX 10 blackout')).toBe(names.indexOf('SHOW END') - 1);
     await addCue('SND 1 thunder', 'SND', '0:11:00');
     await crewList(lx).getByText('LX 10 blackout').waitFor();
     await crewList(snd).getByText('SND 1 thunder').waitFor();

@@ -184,7 +184,11 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
   const add = useCallback(
     (type: 'CUE' | 'NOTE') => {
       const els = elementsRef.current;
-      const anchorId = activeRow.current ?? rowsRef.current.at(-1)?.element.id ?? null;
+      // With no row chosen, after the last cue (so before closing notes such as SHOW END), or
+      // after the first row (SHOW START) in a script with no cues yet.
+      const rows = rowsRef.current;
+      const fallback = rows.findLast((r) => r.element.type !== 'NOTE') ?? rows[0];
+      const anchorId = activeRow.current ?? fallback?.element.id ?? null;
       const anchor: Element | null = anchorId ? (els.get(anchorId) ?? null) : null;
       const deptId =
         type === 'CUE'
