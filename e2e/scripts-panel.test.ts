@@ -1,7 +1,8 @@
 /**
  * The show page's script list in a real browser: "Shared with crew" flips with the click, before
  * the server answers, and the crew page of the script learns at once that it is no longer
- * shared; a change the server refuses goes back to what is saved, with the error shown.
+ * shared, and the SM's open workspace of it shows "Not shared"; a change the server refuses goes
+ * back to what is saved, with the error shown.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, Route } from 'playwright-core';
@@ -16,6 +17,8 @@ describe.skipIf(!hasChromium)('scripts panel', () => {
   let browser: Browser;
   let page: Page;
   let phone: Page;
+  /** The same SM's script workspace, open in another tab. */
+  let workspace: Page;
 
   beforeAll(async () => {
     server = await startAppServer();
@@ -25,6 +28,9 @@ describe.skipIf(!hasChromium)('scripts panel', () => {
     await ctx.addCookies([world.api.sessionCookie()]);
     page = await ctx.newPage();
     await page.goto(`${server.url}/shows/${world.show.id}`);
+    workspace = await ctx.newPage();
+    await workspace.goto(`${server.url}/scripts/${world.scriptId}`);
+    await workspace.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
     phone = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
     await phone.goto(world.lxCrew.link);
     await phone.getByRole('link', { name: /Prompt copy/ }).click();
@@ -61,6 +67,8 @@ describe.skipIf(!hasChromium)('scripts panel', () => {
     answer();
     await expect.poll(saved).toBe(false);
     await phone.getByText('This script is no longer shared').waitFor();
+    // The open workspace's badge follows, without a reload.
+    await workspace.locator('.badge', { hasText: 'Not shared' }).waitFor();
     await page.unroute(`**/api/scripts/${world.scriptId}`);
     expect(await toggle().isChecked()).toBe(false);
   });

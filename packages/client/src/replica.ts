@@ -77,6 +77,13 @@ export class Replica {
     return true;
   }
 
+  /** The script was shared with crew or unshared (false before the first snapshot). */
+  sharingChanged(shared: boolean): boolean {
+    if (!this.confirmed || this.confirmed.script.shared === shared) return false;
+    this.confirmed = { ...this.confirmed, script: { ...this.confirmed.script, shared } };
+    return true;
+  }
+
   /** A snapshot replaces the confirmed state; ops it already contains leave the queue. */
   snapshot(s: Snapshot): RebaseDrop[] {
     this.confirmed = {

@@ -61,6 +61,7 @@ export interface SyncSnapshot {
   readonly departments: readonly Department[];
   /** Edits not yet committed by the server. */
   readonly pendingCount: number;
+  /** Who else is connected, as the server last said; null while this client is not connected. */
   readonly presence: Presence | null;
   readonly canUndo: boolean;
   readonly canRedo: boolean;
@@ -495,6 +496,8 @@ export class SyncClient extends Emitter<SyncEvents> {
   private endConnection(): void {
     this.generation++;
     this.live.disconnected();
+    // What the server said of who is connected no longer holds; the next welcome brings it again.
+    this.presence = null;
     this.ws = null;
     this.welcomeVersion = null;
     this.resyncAsked = false;
@@ -697,6 +700,12 @@ export class SyncClient extends Emitter<SyncEvents> {
       case 'presence':
         this.presence = msg;
         this.notify();
+        return;
+      case 'sharing':
+        if (this.replica.sharingChanged(msg.shared)) {
+          this.persist();
+          this.notify();
+        }
         return;
       case 'departments':
         // Before the first snapshot there is nothing to update: the snapshot carries the list.

@@ -226,6 +226,13 @@ export const DepartmentsMessage = z.strictObject({
 });
 export type DepartmentsMessage = z.infer<typeof DepartmentsMessage>;
 
+/**
+ * Whether the script is shared with crew, to the stage manager's devices: after each welcome and
+ * catch-up, and whenever it changes (it is set outside the op log, on the show page).
+ */
+export const SharingMessage = z.strictObject({ type: z.literal('sharing'), shared: z.boolean() });
+export type SharingMessage = z.infer<typeof SharingMessage>;
+
 export const ServerMessage = z.discriminatedUnion('type', [
   Welcome,
   Snapshot,
@@ -239,6 +246,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   CommandAck,
   CommandError,
   DepartmentsMessage,
+  SharingMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

@@ -15,8 +15,11 @@
  *       so the server refuses it (close 4000, reload the app).
  *   4 — hello `unacked`: an editor's ops sent without an answer, acked (duplicate) before the
  *       catch-up. Optional, so protocol-3 clients are still served. A protocol-3 server refuses
- *       a hello that carries it (4002); the client then says hello without it.
+ *       a hello that carries it (4002); the client then says hello without it. Server message
+ *       sharing (to SM devices: whether the script is shared with crew).
  */
 export const PROTOCOL_VERSION = 4;
 /** Oldest client protocol the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 3;
+/** The first protocol whose clients read the `sharing` message (older ones are not sent it). */
+export const SHARING_SINCE = 4;

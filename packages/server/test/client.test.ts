@@ -233,7 +233,12 @@ describe(`sync client against the hub (${backend})`, () => {
     const scriptId = await newScript(st);
     const sm = open(() => s, scriptId, { cookie: st.sm.cookie });
     await live(sm);
-    const crew = open(() => s, scriptId, st.crew.SND);
+    let offline = false;
+    const server = () => {
+      if (offline) throw new Error('no network');
+      return s;
+    };
+    const crew = open(server, scriptId, st.crew.SND);
     await live(crew);
     await waitFor(
       () => sm.client.getSnapshot().presence?.crew?.some((c) => c.name === 'Kim SND' && c.devices === 1) === true,
@@ -241,6 +246,14 @@ describe(`sync client against the hub (${backend})`, () => {
     );
     await waitFor(() => crew.client.getSnapshot().presence?.sm.connected === true, 'SM in the crew presence');
     expect(crew.client.getSnapshot().presence?.crew).toBeUndefined();
+    // Cut off, the crew client no longer claims to know whether the SM is there; back, it knows.
+    offline = true;
+    crew.sockets.at(-1)!.kill();
+    await waitFor(() => crew.client.getSnapshot().status !== 'live', 'crew offline');
+    expect(crew.client.getSnapshot().presence).toBeNull();
+    offline = false;
+    await live(crew);
+    await waitFor(() => crew.client.getSnapshot().presence?.sm.connected === true, 'SM in the crew presence again');
     crew.client.close();
     await waitFor(() => sm.client.getSnapshot().presence?.crew?.length === 0, 'crew gone');
   });

@@ -109,11 +109,35 @@ describe(`hub access changes (${backend})`, () => {
     const c = await crewLink();
     const crew = await live(scriptId, { token: c.token });
     const smWire = await live(scriptId, { cookie: sm.cookie });
+    await smWire.until((m) => m.some((x) => x.type === 'sharing'), 5_000, 'sharing after the welcome');
+    // A protocol-3 page does not know the message: it is not sent one.
+    const old = Wire.connect(s, scriptId, { cookie: sm.cookie });
+    open.push(old);
+    await old.opened;
+    old.sendRaw(JSON.stringify({ type: 'hello', protocol: 3, lastVersion: null, deviceId: 'old-page' }));
+    await old.next('welcome');
     const [r] = await closesAfter(() => sm.patch(`/api/scripts/${scriptId}`, { shared: false }), crew);
     expect(r).toMatchObject({ code: 1008, reason: 'unshared' });
     expect(r!.ms).toBeLessThan(1000);
     smWire.send({ type: 'ping', id: 3, t0: 0 });
     await smWire.next('pong');
+    // The SM's devices are told, each way; crew are not sent it.
+    expect(smWire.all('sharing')).toEqual([
+      { type: 'sharing', shared: true },
+      { type: 'sharing', shared: false },
+    ]);
+    await sm.patch(`/api/scripts/${scriptId}`, { shared: true });
+    await smWire.until((m) => m.filter((x) => x.type === 'sharing').length === 3, 5_000, 'shared again');
+    expect(smWire.all('sharing').at(-1)).toEqual({ type: 'sharing', shared: true });
+    expect(crew.all('sharing')).toEqual([]);
+    old.send({ type: 'ping', id: 4, t0: 0 });
+    await old.next('pong');
+    expect(old.all('sharing')).toEqual([]);
+    // A device that joins later learns it after its catch-up.
+    await sm.patch(`/api/scripts/${scriptId}`, { shared: false });
+    const later = await live(scriptId, { cookie: sm.cookie });
+    await later.until((m) => m.some((x) => x.type === 'sharing'), 5_000, 'sharing after the welcome');
+    expect(later.all('sharing')).toEqual([{ type: 'sharing', shared: false }]);
   });
 
   it('P6 deleting a script closes every socket on it with 4004', async () => {

@@ -15,6 +15,7 @@ import {
   MIN_PROTOCOL_VERSION,
   PolicyReason,
   PROTOCOL_VERSION,
+  SHARING_SINCE,
   RETRYABLE_ERRORS,
   viewKey,
   type CommandMessage,
@@ -179,6 +180,7 @@ export class Connection {
       if (identity.expiresAt !== undefined) this.armExpiry(identity.expiresAt);
       const view = identity.role === 'sm' ? FULL_VIEW : crewView(identity.allDepartments, identity.departmentIds);
       const member = new Member(this.socket, identity, hello.deviceId, view, viewKey(view));
+      member.protocol = hello.protocol;
       const room = this.hub.room(this.scriptId);
       this.member = member;
       this.room = room;
@@ -207,6 +209,12 @@ export class Connection {
       );
       if (this.closed) return;
       if (identity.role === 'crew') this.hub.markViewFresh(identity.crewId, hello.deviceId);
+      else {
+        // Read after the join, so a change from here on also reaches this socket live.
+        const shared = await this.hub.sharing(this.scriptId);
+        if (this.closed) return;
+        if (shared !== null && hello.protocol >= SHARING_SINCE) this.send({ type: 'sharing', shared });
+      }
       // Late join: the current playback follows the snapshot, so show mode is right at once.
       // A newer state broadcast meanwhile may arrive first; devices keep the highest version.
       const playback = await this.hub.joinPlayback(this.scriptId);

@@ -109,12 +109,20 @@ const DepartmentsMessage = z.strictObject({
   departments: z.array(Department).max(1_000),
 });
 
+const SharingMessage = z.strictObject({
+  type: z.literal('sharing'),
+  origin: NodeId,
+  scriptId: SomeId,
+  shared: z.boolean(),
+});
+
 const WireMessage = z.discriminatedUnion('type', [
   EntryMessage,
   PlaybackMessage,
   AccessMessage,
   PresenceMessage,
   DepartmentsMessage,
+  SharingMessage,
 ]);
 
 const Envelope = z.strictObject({ v: z.literal(WIRE_VERSION), msg: WireMessage });

@@ -49,7 +49,9 @@ export type FanoutMessage =
    */
   | { type: 'presence'; origin: string; scriptId: string; members: PresenceMemberWire[]; ttlMs: number }
   /** A show's departments after a change: every socket of the show's scripts gets the list. */
-  | { type: 'departments'; origin: string; showId: string; departments: Department[] };
+  | { type: 'departments'; origin: string; showId: string; departments: Department[] }
+  /** A script was shared with crew or unshared: its SM sockets are told. */
+  | { type: 'sharing'; origin: string; scriptId: string; shared: boolean };
 
 export type FanoutHandler = (msg: FanoutMessage) => void;
 

@@ -4,9 +4,17 @@
  * socket caps. Transport-free like the rooms; index.ts binds it to Fastify/ws.
  */
 import { eq } from 'drizzle-orm';
-import { CloseCode, LIMITS, type Ack, type Department, type Hello, type PlaybackState } from '@cuebe/protocol';
+import {
+  CloseCode,
+  LIMITS,
+  SHARING_SINCE,
+  type Ack,
+  type Department,
+  type Hello,
+  type PlaybackState,
+} from '@cuebe/protocol';
 import type { AppContext } from '../context';
-import { crew, sessions } from '../db/schema';
+import { crew, scripts, sessions } from '../db/schema';
 import type { CommitInput, CommitResult, ConflictInfo, LogEntry } from '../scripts/store';
 import { authenticate, type SmCredential } from './auth';
 import type { Connection } from './connection';
@@ -227,6 +235,7 @@ export class Hub {
     }
     if (msg.type === 'presence') return this.onRemotePresence(msg);
     if (msg.type === 'departments') return this.deliverDepartments(msg.showId, msg.departments);
+    if (msg.type === 'sharing') return this.deliverSharing(msg.scriptId, msg.shared);
     this.accessEpoch++;
     if (msg.reason === 'changed' && msg.crewId) this.noteViewChange(msg.crewId);
     this.recentAccess.push({ epoch: this.accessEpoch, msg });
@@ -330,6 +339,24 @@ export class Hub {
     if (!room) return loaded;
     if (!room.playback || room.playback.version < loaded.version) room.playback = loaded;
     return room.playback;
+  }
+
+  /** Whether the script is shared, read now (sent to an SM socket after its catch-up). */
+  async sharing(scriptId: string): Promise<boolean | null> {
+    const [row] = await this.ctx.database.db
+      .select({ shared: scripts.shared })
+      .from(scripts)
+      .where(eq(scripts.id, scriptId));
+    return row?.shared ?? null;
+  }
+
+  /** To every SM socket of the script on this node that reads `sharing` (protocol 4+). */
+  private deliverSharing(scriptId: string, shared: boolean): void {
+    const room = this.rooms.get(scriptId);
+    if (!room) return;
+    const out = Outgoing.of({ type: 'sharing', shared });
+    for (const m of room.members)
+      if (m.welcomed && m.identity.role === 'sm' && m.protocol >= SHARING_SINCE) room.send(m, out);
   }
 
   /** The new list to every socket of every script of the show on this node, encoded once. */

@@ -1,5 +1,5 @@
 /** One socket in a room: its view, and how far it has been brought. */
-import type { SyncQualityMessage, View } from '@cuebe/protocol';
+import { PROTOCOL_VERSION, type SyncQualityMessage, type View } from '@cuebe/protocol';
 import type { Identity } from './identity';
 import type { HubSocket } from './outgoing';
 
@@ -18,6 +18,8 @@ export class Member {
   editing: string | null = null;
   /** The device's last clock-sync report, with the server time it arrived (for the SM's board). */
   sync: (SyncQualityMessage & { at: number }) | null = null;
+  /** The protocol its hello named: messages newer than that are not sent to it. */
+  protocol = PROTOCOL_VERSION;
 
   constructor(
     readonly socket: HubSocket,

@@ -79,6 +79,7 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
       await db.update(scripts).set({ shared: body.shared, updatedAt: new Date() }).where(eq(scripts.id, scriptId));
       if (!body.shared)
         await ctx.fanout.publish({ type: 'access', origin: ctx.fanout.nodeId, reason: 'unshared', scriptId });
+      await ctx.fanout.publish({ type: 'sharing', origin: ctx.fanout.nodeId, scriptId, shared: body.shared });
     }
     const [after] = await db.select().from(scripts).where(eq(scripts.id, scriptId));
     if (!after) throw notFound('script');
