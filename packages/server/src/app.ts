@@ -23,6 +23,7 @@ import { ScriptStore } from './scripts/store';
 import { PlaybackStore } from './live/playback-store';
 import { registerRoutes } from './routes';
 import { hubOf, registerHub } from './hub';
+import type { HubOptions } from './hub/hub';
 
 export interface BuildOptions {
   config: Config;
@@ -32,6 +33,8 @@ export interface BuildOptions {
   clock?: ReferenceClock;
   /** A pino logger destination for tests (defaults to stdout). */
   logStream?: NodeJS.WritableStream;
+  /** Hub tuning (tests: a short heartbeat from the start). */
+  hub?: Partial<HubOptions>;
 }
 
 export interface BuiltApp {
@@ -153,7 +156,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
   registerMetrics(app, fanout);
 
   await registerRoutes(app, ctx);
-  await registerHub(app, ctx);
+  await registerHub(app, ctx, opts.hub);
   // Redis lost messages (it restarted, or this node's link dropped): once the subscription is
   // live again, every room reads what it missed from the database.
   ctx.fanout.onReconnect?.(() => hubOf(app).refillAll());

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config';
 import { openDatabase, type Database } from '../src/db/open';
-import { buildApp, type BuiltApp } from '../src/app';
+import { buildApp, type BuildOptions, type BuiltApp } from '../src/app';
 import type { Fanout } from '../src/hub/fanout';
 
 export const backend = process.env.CUEBE_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
@@ -49,6 +49,7 @@ export interface StartOptions {
   /** Reuse a database (restart tests): PGlite data dir or PostgreSQL URL. */
   dataDir?: string;
   databaseUrl?: string;
+  hub?: BuildOptions['hub'];
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
@@ -74,7 +75,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       cb();
     },
   });
-  const built = await buildApp({ config, database, fanout: opts.fanout, logStream });
+  const built = await buildApp({ config, database, fanout: opts.fanout, logStream, hub: opts.hub });
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const addr = built.app.server.address();
   if (!addr || typeof addr !== 'object') throw new Error('server did not listen');

@@ -26,10 +26,9 @@ import { PRESENCE_HEARTBEAT_MS, PRESENCE_SWEEP_MS, PRESENCE_TTL_MS, RemotePresen
 import { recheckAccess } from './recheck';
 import { playbackOut } from './live';
 import { Outgoing } from './outgoing';
+import { HeartbeatWheel, heartbeatSlots } from './heartbeat';
 
 const VIEW_CHANGES_KEPT = 10_000;
-/** Slices of each heartbeat interval over which the pings are spread. */
-const HEARTBEAT_SLICES = 100;
 
 export interface HubOptions {
   authTimeoutMs: number;
@@ -88,6 +87,8 @@ export class Hub {
   private readonly recentAccess: { epoch: number; msg: AccessMessage }[] = [];
   private readonly unsubscribe: () => void;
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Who is pinged when (heartbeat.ts); null while the heartbeat is off. */
+  private heartbeatWheel: HeartbeatWheel<Connection> | null = null;
   private closing = false;
   /** Other nodes' sockets, per script (cluster-presence.ts). */
   readonly remotePresence = new RemotePresence();
@@ -136,10 +137,12 @@ export class Hub {
       return;
     }
     this.connections.add(conn);
+    this.heartbeatWheel?.add(conn);
   }
 
   detach(conn: Connection): void {
     this.connections.delete(conn);
+    this.heartbeatWheel?.delete(conn);
     const id = conn.identity;
     if (id?.role === 'crew') removeFrom(this.byCrew, id.crewId, conn);
     if (id?.role === 'sm') removeFrom(this.byUser, id.userId, conn);
@@ -468,33 +471,19 @@ export class Hub {
   // ---- liveness and shutdown -----------------------------------------------------------------
 
   /**
-   * Ping every socket once per `ms` and drop one that did not answer the previous ping (0: off).
-   * The pings are spread over the interval in slices: one sweep of 5,000 sockets at once held
-   * the event loop for about 100 ms, and every live delivery then waited behind it.
+   * Ping every socket once per `ms` and drop one that did not answer the previous ping (0: off),
+   * the pings spread over the interval (P20, heartbeat.ts).
    */
   setHeartbeat(ms: number): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
+    this.heartbeatWheel = null;
     if (ms <= 0) return;
-    const slices = Math.max(1, Math.min(HEARTBEAT_SLICES, Math.floor(ms / 50)));
-    // A live iterator over the connections, not a copy: a socket closed during a sweep is not
-    // kept alive by it, and one that joins is reached in the same sweep.
-    let sweep: Iterator<Connection> | null = null;
-    let perSlice = 0;
+    const wheel = new HeartbeatWheel(heartbeatSlots(ms), this.connections);
+    this.heartbeatWheel = wheel;
     this.heartbeatTimer = setInterval(() => {
-      if (!sweep) {
-        sweep = this.connections.values();
-        perSlice = Math.ceil(this.connections.size / slices);
-      }
-      for (let i = 0; i < perSlice; i++) {
-        const next = sweep.next();
-        if (next.done) {
-          sweep = null;
-          break;
-        }
-        next.value.socket.heartbeat?.();
-      }
-    }, ms / slices);
+      for (const conn of wheel.tick()) conn.socket.heartbeat?.();
+    }, ms / wheel.slots);
     this.heartbeatTimer.unref();
   }
 
