@@ -49,17 +49,13 @@ export interface EstimatorOptions {
   keepWithinMs?: number;
   /** A burst with fewer plausible samples is not used. */
   minSamples?: number;
-  /** Reject a burst whose fastest round trip exceeds rejectRatio × the rolling minimum… */
-  rejectRatio?: number;
-  /** …where the rolling minimum is floored at this (so a loopback's 0.1 ms does not reject 0.4 ms). */
-  rejectFloorMs?: number;
-  /** The rolling minimum spans this many recent bursts, rejected ones included (a network that got slower for good is accepted after that many). */
-  rollingBursts?: number;
-  /** Never reject when the current estimate is older than this: a stale estimate is worse. */
-  maxStaleMs?: number;
+  /** Samples are kept this long (client time) for the estimate across bursts… */
+  windowMs?: number;
+  /** …and at most this many (the oldest go first). */
+  maxSamples?: number;
   /** Largest error of any one timestamp (performance.now() is coarsened to 100 µs). */
   timestampErrorMs?: number;
-  /** Assumed worst oscillator drift between device and server; the error bound grows with age by it. */
+  /** Assumed worst oscillator drift between device and server; a sample's interval widens with its age by it. */
   assumedDriftPpm?: number;
 }
 
@@ -67,10 +63,8 @@ const ESTIMATOR_DEFAULTS: Required<EstimatorOptions> = {
   keepWithinRatio: 0.01,
   keepWithinMs: 0.5,
   minSamples: 2,
-  rejectRatio: 3,
-  rejectFloorMs: 1,
-  rollingBursts: 8,
-  maxStaleMs: 60_000,
+  windowMs: 90_000,
+  maxSamples: 64,
   timestampErrorMs: 0.1,
   assumedDriftPpm: 100,
 };
@@ -90,16 +84,62 @@ export interface OffsetEstimate {
 }
 
 export type BurstOutcome =
-  | { accepted: true; estimate: OffsetEstimate }
-  | { accepted: false; reason: 'too-few-samples' | 'congested'; minRttMs: number | null; samples: number };
+  | { accepted: true; estimate: OffsetEstimate; burst: OffsetEstimate }
+  | { accepted: false; reason: 'too-few-samples'; minRttMs: number | null; samples: number };
 
 /** Sync quality as a device reports it (DESIGN §5): what the SM needs to trust it or not. */
 export interface SyncQuality {
   offsetMs: number;
-  /** Error bound now: the burst's bound plus the drift allowed since; null before the first sync. */
+  /** Error bound now: the estimate's bound plus the drift allowed since; null before the first sync. */
   errorMs: number | null;
   lastSyncAgeMs: number | null;
   samples: number;
+}
+
+/** A sample as an interval that holds the true offset at its receive time (see the file's head). */
+interface SampleInterval {
+  lo: number;
+  hi: number;
+  /** Client receive time (t3). */
+  at: number;
+  rttMs: number;
+  offsetMs: number;
+}
+
+function toInterval(s: ClockSample, timestampErrorMs: number): SampleInterval {
+  const m = measureSample(s);
+  // Rounding moves θ by up to 2e and δ/2 by up to 2e.
+  const half = Math.max(0, m.rttMs) / 2 + 4 * timestampErrorMs;
+  return { lo: m.offsetMs - half, hi: m.offsetMs + half, at: s.t3, rttMs: m.rttMs, offsetMs: m.offsetMs };
+}
+
+/**
+ * Intersect intervals, newest first, each widened by the drift allowed between its time and
+ * `at` (K1). Every interval holds the truth, so their intersection does; its width is at most
+ * the fastest round trip, and it combines the fastest uplink and the fastest downlink even when
+ * they came from different pings. Stops at the first interval that does not meet the
+ * intersection of the newer ones — an assumption broke there (drift beyond the allowance, a
+ * clock that stepped, another node's reference): it and everything older are out. Returns the
+ * intersection and how many intervals (from the newest) made it.
+ */
+function intersectNewestFirst(
+  newestFirst: readonly SampleInterval[],
+  at: number,
+  driftPpm: number,
+): { lo: number; hi: number; used: number } | null {
+  let lo = -Infinity;
+  let hi = Infinity;
+  let used = 0;
+  for (const iv of newestFirst) {
+    const widen = driftPpm * 1e-6 * Math.abs(at - iv.at);
+    const nlo = Math.max(lo, iv.lo - widen);
+    const nhi = Math.min(hi, iv.hi + widen);
+    if (nlo > nhi) break;
+    lo = nlo;
+    hi = nhi;
+    used++;
+  }
+  return used === 0 ? null : { lo, hi, used };
 }
 
 /**
@@ -111,23 +151,13 @@ export function estimateBurst(samples: readonly ClockSample[], options: Estimato
   const plausible = samples.filter(isPlausibleSample);
   if (plausible.length === 0) return null;
   const atLocalMs = Math.max(...plausible.map((s) => s.t3));
-  const measures = plausible.map((s) => {
-    const m = measureSample(s);
-    // Rounding moves θ by up to 2e and δ/2 by up to 2e; drift moves the offset between the
-    // sample and the end of the burst.
-    const slack = 4 * o.timestampErrorMs + o.assumedDriftPpm * 1e-6 * (atLocalMs - s.t3);
-    const half = Math.max(0, m.rttMs) / 2 + slack;
-    return { ...m, lo: m.offsetMs - half, hi: m.offsetMs + half, half };
-  });
-  const minRttMs = Math.min(...measures.map((m) => m.rttMs));
+  const intervals = plausible.map((s) => toInterval(s, o.timestampErrorMs));
+  const minRttMs = Math.min(...intervals.map((m) => m.rttMs));
   const hair = Math.max(Math.abs(minRttMs) * o.keepWithinRatio, o.keepWithinMs);
-  const kept = measures.filter((m) => m.rttMs <= minRttMs + hair);
-  // Every interval holds the truth, so their intersection does. Its width is at most the
-  // fastest round trip, and it combines the fastest uplink and the fastest downlink even when
-  // they came from different pings: its midpoint halves the error of the median of the
-  // fastest samples (docs/LIVE.md has the figures).
-  const lo = Math.max(...measures.map((m) => m.lo));
-  const hi = Math.min(...measures.map((m) => m.hi));
+  const kept = intervals.filter((m) => m.rttMs <= minRttMs + hair);
+  const widen = (m: SampleInterval) => o.assumedDriftPpm * 1e-6 * (atLocalMs - m.at);
+  const lo = Math.max(...intervals.map((m) => m.lo - widen(m)));
+  const hi = Math.min(...intervals.map((m) => m.hi + widen(m)));
   let offsetMs: number;
   let errorMs: number;
   if (lo <= hi) {
@@ -138,14 +168,14 @@ export function estimateBurst(samples: readonly ClockSample[], options: Estimato
     // stepped mid-burst). Fall back to the median of the fastest samples; its bound is the
     // largest half round trip among them.
     offsetMs = medianOf(kept.map((m) => m.offsetMs));
-    errorMs = Math.max(...kept.map((m) => m.half));
+    errorMs = Math.max(...kept.map((m) => (m.hi - m.lo) / 2 + widen(m)));
   }
   return {
     offsetMs,
     errorMs,
     minRttMs: Math.max(0, minRttMs),
     keptSamples: kept.length,
-    samples: measures.length,
+    samples: intervals.length,
     atLocalMs,
   };
 }
@@ -156,10 +186,18 @@ function medianOf(values: number[]): number {
   return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
 
-/** Bursts in, the current offset estimate out; rejects congested bursts against a rolling minimum. */
+/**
+ * Bursts in, the current offset estimate out (K1): the intersection of every sample's interval
+ * over a sliding window of bursts (Marzullo-style), each aged by the drift allowance. A burst
+ * that met a slow or congested path adds wide intervals, which cannot widen the intersection:
+ * a short maintenance burst never replaces a better estimate, it only sharpens it when one of
+ * its samples is faster on one side. An old sample's interval widens with its age, so it gives
+ * way to fresher ones on its own, and drops out of the window after windowMs.
+ */
 export class ClockOffsetEstimator {
   private readonly o: Required<EstimatorOptions>;
-  private readonly recentMinRtt: number[] = [];
+  /** The window's samples, oldest first. */
+  private readonly window: SampleInterval[] = [];
   private estimate: OffsetEstimate | null = null;
 
   constructor(options: EstimatorOptions = {}) {
@@ -170,9 +208,9 @@ export class ClockOffsetEstimator {
     return this.estimate;
   }
 
-  /** The rolling minimum round trip over recent bursts; null before any. */
-  get rollingMinRttMs(): number | null {
-    return this.recentMinRtt.length === 0 ? null : Math.min(...this.recentMinRtt);
+  /** Samples in the window. */
+  get windowSize(): number {
+    return this.window.length;
   }
 
   addBurst(samples: readonly ClockSample[], localNowMs: number): BurstOutcome {
@@ -180,19 +218,58 @@ export class ClockOffsetEstimator {
     if (plausible.length < this.o.minSamples) {
       return { accepted: false, reason: 'too-few-samples', minRttMs: null, samples: plausible.length };
     }
-    const est = estimateBurst(plausible, this.o)!;
-    const rolling = this.rollingMinRttMs;
-    this.recentMinRtt.push(est.minRttMs);
-    if (this.recentMinRtt.length > this.o.rollingBursts) this.recentMinRtt.shift();
-    const stale = this.estimate === null || localNowMs - this.estimate.atLocalMs > this.o.maxStaleMs;
-    if (!stale && rolling !== null && est.minRttMs > this.o.rejectRatio * Math.max(rolling, this.o.rejectFloorMs)) {
-      return { accepted: false, reason: 'congested', minRttMs: est.minRttMs, samples: est.samples };
+    const burst = estimateBurst(plausible, this.o)!;
+    const fresh = plausible.map((s) => toInterval(s, this.o.timestampErrorMs)).sort((a, b) => a.at - b.at);
+    this.window.push(...fresh);
+    this.window.sort((a, b) => a.at - b.at);
+    const horizon = Math.max(localNowMs, burst.atLocalMs) - this.o.windowMs;
+    while (this.window.length > 0 && (this.window[0]!.at < horizon || this.window.length > this.o.maxSamples))
+      this.window.shift();
+    const at = burst.atLocalMs;
+    const newestFirst = [...this.window].reverse();
+    const cut = intersectNewestFirst(newestFirst, at, this.o.assumedDriftPpm);
+    if (cut && cut.used >= Math.min(fresh.length, this.window.length)) {
+      // Everything older than the first disagreeing sample is out of the window for good.
+      this.window.splice(0, this.window.length - cut.used);
+      this.estimate = {
+        offsetMs: (cut.lo + cut.hi) / 2,
+        errorMs: (cut.hi - cut.lo) / 2,
+        minRttMs: burst.minRttMs,
+        keptSamples: cut.used,
+        samples: burst.samples,
+        atLocalMs: at,
+      };
+    } else {
+      // This burst's own samples disagree among themselves: start over from its fallback.
+      this.window.splice(0, this.window.length - fresh.length);
+      this.estimate = burst;
     }
-    this.estimate = est;
-    return { accepted: true, estimate: est };
+    return { accepted: true, estimate: this.estimate, burst };
   }
 
-  /** The error bound at localNowMs: the burst's bound plus the drift the oscillators may have made since. */
+  /**
+   * The estimate the window would give with these samples added, without keeping them (a burst
+   * still running); null when they disagree among themselves.
+   */
+  peek(samples: readonly ClockSample[]): OffsetEstimate | null {
+    const plausible = samples.filter(isPlausibleSample);
+    if (plausible.length === 0) return null;
+    const fresh = plausible.map((s) => toInterval(s, this.o.timestampErrorMs));
+    const at = Math.max(...fresh.map((f) => f.at));
+    const newestFirst = [...this.window, ...fresh].sort((a, b) => b.at - a.at);
+    const cut = intersectNewestFirst(newestFirst, at, this.o.assumedDriftPpm);
+    if (!cut || cut.used < fresh.length) return null;
+    return {
+      offsetMs: (cut.lo + cut.hi) / 2,
+      errorMs: (cut.hi - cut.lo) / 2,
+      minRttMs: Math.max(0, Math.min(...fresh.map((f) => f.rttMs))),
+      keptSamples: cut.used,
+      samples: fresh.length,
+      atLocalMs: at,
+    };
+  }
+
+  /** The error bound at localNowMs: the estimate's bound plus the drift the oscillators may have made since. */
   errorAt(localNowMs: number): number | null {
     if (!this.estimate) return null;
     const age = Math.max(0, localNowMs - this.estimate.atLocalMs);
@@ -212,7 +289,7 @@ export class ClockOffsetEstimator {
   /** Forget everything (a different server, say). */
   reset(): void {
     this.estimate = null;
-    this.recentMinRtt.length = 0;
+    this.window.length = 0;
   }
 }
 
@@ -298,6 +375,11 @@ export class ShowClock {
     return 'slew';
   }
 
+  /** The offset the clock shows at localMs: offsetAt, or more while it holds still after a step back. */
+  shownOffsetAt(localMs: number): number {
+    return Math.max(this.lastNow, this.toServer(localMs)) - localMs;
+  }
+
   /** Server time for a local time, without the monotonic guard (for stamping past events). */
   toServer(localMs: number): number {
     return localMs + this.offsetAt(localMs);
@@ -318,7 +400,8 @@ export class ShowClock {
 
 // ---- the sync session driver -----------------------------------------------------------------
 
-export type BurstReason = 'connect' | 'reconnect' | 'visible' | 'online' | 'timeout' | 'maintenance' | 'manual';
+export type BurstReason =
+  'connect' | 'reconnect' | 'visible' | 'online' | 'timeout' | 'maintenance' | 'settle' | 'manual';
 
 export interface PongSample {
   id: number;
@@ -339,6 +422,16 @@ export interface ClockSyncOptions {
   /** Maintenance bursts start a uniform random time in [min, max] after the last burst ended. */
   maintenanceMinMs?: number;
   maintenanceMaxMs?: number;
+  /**
+   * While the estimator's window holds fewer samples than this, the next burst is a full one,
+   * comes a uniform random time in [settleMinMs, settleMaxMs] after the last, and steps the clock
+   * like the connect burst (K1): one burst's estimate is only as good as its fastest ping each
+   * way, so a device that just connected gathers a few bursts' worth at once rather than living
+   * on one for 10–20 s, and shows each better estimate at once rather than slewing to it.
+   */
+  settleSamples?: number;
+  settleMinMs?: number;
+  settleMaxMs?: number;
   /** Ping timeout: starts here, doubles on a timeout, shrinks by a quarter on a pong. */
   initialTimeoutMs?: number;
   minTimeoutMs?: number;
@@ -357,6 +450,9 @@ const SESSION_DEFAULTS = {
   pingSpacingMs: 150,
   maintenanceMinMs: 10_000,
   maintenanceMaxMs: 20_000,
+  settleSamples: 30,
+  settleMinMs: 150,
+  settleMaxMs: 300,
   initialTimeoutMs: 1_000,
   minTimeoutMs: 1_000,
   maxTimeoutMs: 30_000,
@@ -392,6 +488,7 @@ export class ClockSyncSession {
   private nextPingAt = 0;
   private nextBurstAt: number | null = null;
   private timeoutMs: number;
+  private settled = false;
 
   constructor(options: ClockSyncOptions) {
     this.o = { ...SESSION_DEFAULTS };
@@ -411,6 +508,7 @@ export class ClockSyncSession {
   /** Start a full burst now (or turn the running one into a full one). */
   requestBurst(localNowMs: number, reason: BurstReason): void {
     const stepAfter = reason === 'connect' || reason === 'reconnect';
+    if (stepAfter) this.settled = false;
     if (reason === 'reconnect') {
       // The old socket's ping will never be answered.
       this.outstanding = null;
@@ -437,7 +535,14 @@ export class ClockSyncSession {
       }
     }
     if (!this.burst && this.nextBurstAt !== null && localNowMs >= this.nextBurstAt) {
-      this.burst = { size: this.o.maintenanceSize, sent: 0, samples: [], reason: 'maintenance', stepAfter: false };
+      const settle = this.settling;
+      this.burst = {
+        size: settle ? this.o.burstSize : this.o.maintenanceSize,
+        sent: 0,
+        samples: [],
+        reason: settle ? 'settle' : 'maintenance',
+        stepAfter: settle,
+      };
       this.nextBurstAt = null;
       this.nextPingAt = localNowMs;
     }
@@ -471,6 +576,14 @@ export class ClockSyncSession {
       // end of the burst steps it to the full estimate.
       const provisional = estimateBurst(this.burst.samples, this.estimatorOptions);
       if (provisional) this.clock.adjust(provisional.offsetMs, localNowMs, { step: true, reason: 'provisional' });
+    } else if (this.settling) {
+      // Still settling after a connect (K1): each pong may sharpen the window, and the clock
+      // steps to it at once instead of waiting for the burst to end. The reported bound covers
+      // the distance between the shown clock and the last full estimate (quality()).
+      const peek = this.estimator.peek(this.burst.samples);
+      const shown = this.clock.targetOffsetMs;
+      if (peek && shown !== null && Math.abs(peek.offsetMs - shown) > 0.05)
+        this.clock.adjust(peek.offsetMs, localNowMs, { step: true, reason: 'settle' });
     }
     return true;
   }
@@ -478,9 +591,11 @@ export class ClockSyncSession {
   private finishBurst(localNowMs: number): void {
     const burst = this.burst!;
     this.burst = null;
-    this.nextBurstAt =
-      localNowMs + this.o.maintenanceMinMs + this.random() * (this.o.maintenanceMaxMs - this.o.maintenanceMinMs);
     const outcome = this.estimator.addBurst(burst.samples, localNowMs);
+    const [min, max] = this.settling
+      ? [this.o.settleMinMs, this.o.settleMaxMs]
+      : [this.o.maintenanceMinMs, this.o.maintenanceMaxMs];
+    this.nextBurstAt = localNowMs + min + this.random() * (max - min);
     if (outcome.accepted) {
       this.clock.adjust(outcome.estimate.offsetMs, localNowMs, {
         step: burst.stepAfter,
@@ -493,6 +608,13 @@ export class ClockSyncSession {
     this.onBurst?.(outcome, burst.reason);
   }
 
+  /** Since the last connect or reconnect, the window has not yet held settleSamples: bursts come sooner. */
+  private get settling(): boolean {
+    if (this.settled || this.estimator.current === null) return false;
+    this.settled = this.estimator.windowSize >= this.o.settleSamples;
+    return !this.settled;
+  }
+
   /** Server time now, on the monotonic show clock. */
   serverNow(localNowMs: number): number {
     return this.clock.now(localNowMs);
@@ -503,7 +625,14 @@ export class ClockSyncSession {
     return this.estimator.current !== null;
   }
 
+  /**
+   * The quality of the clock as shown (K2): its offset, and a bound that adds to the estimate's
+   * the distance the show clock still has to slew (or is holding still after a step back).
+   */
   quality(localNowMs: number): SyncQuality {
-    return this.estimator.quality(localNowMs);
+    const q = this.estimator.quality(localNowMs);
+    if (q.errorMs === null || !this.clock.synced) return q;
+    const shown = this.clock.shownOffsetAt(localNowMs);
+    return { ...q, offsetMs: shown, errorMs: q.errorMs + Math.abs(shown - q.offsetMs) };
   }
 }
