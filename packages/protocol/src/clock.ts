@@ -293,6 +293,78 @@ export class ClockOffsetEstimator {
   }
 }
 
+// ---- what a clock is worth to the show (K3, K4) ---------------------------------------------
+
+export const CLOCK_QUALITY = {
+  /** The sync target: devices agree within this. A device whose own bound is above it says so quietly (K4). */
+  targetMs: 10,
+  /**
+   * A bound above this is worth the SM's attention (K3), and the device says so clearly: a
+   * countdown shown in whole seconds then ticks over up to a fifth of a second off, about an
+   * operator's visual reaction time. Below it the bound is mostly path delay (it is at least half
+   * the fastest round trip), not an error anyone working to that phone could notice.
+   */
+  warnMs: 200,
+  /** A clock not synced for this long is stale (docs/LIVE.md). */
+  staleMs: 60_000,
+  /** The bound a report carried grows by this drift allowance while no new one comes. */
+  driftPpm: 100,
+} as const;
+
+export type ClockDoubt =
+  { kind: 'hidden' } | { kind: 'unsynced' } | { kind: 'stale'; ageMs: number } | { kind: 'poor'; errorMs: number };
+
+/**
+ * Why a device's clock cannot be trusted at serverNowMs (K3), or null. Ages come from server
+ * times, so a device that stopped reporting (its page hung, its traffic dropped) goes stale on
+ * the board by itself, without a new message.
+ */
+export function deviceClockDoubt(
+  d: { errorMs: number | null; syncedAtServerMs: number | null; reportedAtServerMs: number | null; hidden: boolean },
+  serverNowMs: number,
+): ClockDoubt | null {
+  if (d.hidden) return { kind: 'hidden' };
+  if (d.errorMs === null || d.syncedAtServerMs === null) return { kind: 'unsynced' };
+  const ageMs = Math.max(0, serverNowMs - d.syncedAtServerMs);
+  if (ageMs > CLOCK_QUALITY.staleMs) return { kind: 'stale', ageMs };
+  const since = Math.max(0, serverNowMs - (d.reportedAtServerMs ?? d.syncedAtServerMs));
+  const errorMs = d.errorMs + CLOCK_QUALITY.driftPpm * 1e-6 * since;
+  return errorMs > CLOCK_QUALITY.warnMs ? { kind: 'poor', errorMs } : null;
+}
+
+/** The words for a doubt, as the SM's board shows them. */
+export function describeClockDoubt(d: ClockDoubt): string {
+  switch (d.kind) {
+    case 'hidden':
+      return 'page hidden';
+    case 'unsynced':
+      return 'clock not synced yet';
+    case 'stale':
+      return `clock not synced for ${Math.floor(d.ageMs / 1000)} s`;
+    case 'poor':
+      return `clock ±${Math.round(d.errorMs)} ms`;
+  }
+}
+
+export type OwnClockState =
+  | { level: 'ok' }
+  | { level: 'quiet'; errorMs: number }
+  | { level: 'clear'; reason: 'stale'; ageMs: number }
+  | { level: 'clear'; reason: 'poor'; errorMs: number };
+
+/**
+ * What a device says about its own clock (K4): nothing while it meets the target, a quiet note
+ * of its bound above it, a clear warning when the bound is past what the SM is warned about or
+ * the clock has not synced for a while.
+ */
+export function ownClockState(q: { errorMs: number | null; lastSyncAgeMs: number | null }): OwnClockState {
+  if (q.errorMs === null || q.lastSyncAgeMs === null) return { level: 'ok' };
+  if (q.lastSyncAgeMs > CLOCK_QUALITY.staleMs) return { level: 'clear', reason: 'stale', ageMs: q.lastSyncAgeMs };
+  if (q.errorMs > CLOCK_QUALITY.warnMs) return { level: 'clear', reason: 'poor', errorMs: q.errorMs };
+  if (q.errorMs > CLOCK_QUALITY.targetMs) return { level: 'quiet', errorMs: q.errorMs };
+  return { level: 'ok' };
+}
+
 // ---- the show clock --------------------------------------------------------------------------
 
 export interface ClockStep {

@@ -161,6 +161,26 @@ export const Conflict = z.strictObject({
 });
 export type Conflict = z.infer<typeof Conflict>;
 
+/**
+ * One device of a crew member, as the SM's board needs it (K3, protocol 5): which phone it is and
+ * how far its clock can be trusted. Times are on the server's reference clock, so the board
+ * ages them with its own synced clock and flags a device that went quiet without a new message.
+ */
+export const PresenceDevice = z.strictObject({
+  /** Short tag of the device id (the first 4 characters, upper case), to tell two phones apart. */
+  tag: z.string().max(8),
+  /** What the device is, from its User-Agent: "iPhone · Safari", "Android · Chrome", … */
+  label: z.string().max(40),
+  /** Its clock's error bound when it last reported, ms; null before its first sync. */
+  errorMs: z.number().finite().min(0).nullable(),
+  /** When its clock last synced; null before its first sync. */
+  syncedAtServerMs: z.number().finite().nullable(),
+  /** When its last report arrived; null when it has not reported. */
+  reportedAtServerMs: z.number().finite().nullable(),
+  hidden: z.boolean(),
+});
+export type PresenceDevice = z.infer<typeof PresenceDevice>;
+
 export const PresenceCrew = z.strictObject({
   crewId: Id,
   name: z.string(),
@@ -184,6 +204,8 @@ export const PresenceCrew = z.strictObject({
       reported: z.number().int().min(0),
     })
     .optional(),
+  /** Each device on this node, with its clock (protocol 5 on; sent to SMs only). */
+  deviceList: z.array(PresenceDevice).max(50).optional(),
 });
 export type PresenceCrew = z.infer<typeof PresenceCrew>;
 

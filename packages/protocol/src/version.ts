@@ -17,9 +17,14 @@
  *       catch-up. Optional, so protocol-3 clients are still served. A protocol-3 server refuses
  *       a hello that carries it (4002); the client then says hello without it. Server message
  *       sharing (to SM devices: whether the script is shared with crew).
+ *   5 — presence crew entries carry `deviceList`: each device with a tag, a label and its clock
+ *       (error bound, server times of its last sync and report). Sent only to protocol-5
+ *       clients (older ones refuse unknown fields).
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 /** Oldest client protocol the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 3;
 /** The first protocol whose clients read the `sharing` message (older ones are not sent it). */
 export const SHARING_SINCE = 4;
+/** The first protocol whose clients read presence `deviceList`. */
+export const DEVICE_LIST_SINCE = 5;

@@ -11,6 +11,7 @@ export interface OpenOptions {
   cookie?: string;
   /** Origin header; defaults to the server's own when a cookie is given. */
   origin?: string | null;
+  userAgent?: string;
 }
 
 export interface Closed {
@@ -55,6 +56,7 @@ export class Wire {
     if (opts.cookie) headers.cookie = opts.cookie;
     const origin = opts.origin === undefined ? (opts.cookie ? s.origin : null) : opts.origin;
     if (origin) headers.origin = origin;
+    if (opts.userAgent) headers['user-agent'] = opts.userAgent;
     const url = `${s.url.replace(/^http/, 'ws')}/ws/script/${scriptId}`;
     return new Wire(new WebSocket(url, { headers }));
   }
@@ -63,13 +65,19 @@ export class Wire {
   static async hello(
     s: TestServer,
     scriptId: string,
-    opts: OpenOptions & { token?: string; lastVersion?: number | null; deviceId?: string; unacked?: string[] } = {},
+    opts: OpenOptions & {
+      token?: string;
+      lastVersion?: number | null;
+      deviceId?: string;
+      unacked?: string[];
+      protocol?: number;
+    } = {},
   ): Promise<Wire> {
     const w = Wire.connect(s, scriptId, opts);
     await w.opened;
     w.send({
       type: 'hello',
-      protocol: PROTOCOL_VERSION,
+      protocol: opts.protocol ?? PROTOCOL_VERSION,
       ...(opts.token ? { token: opts.token } : {}),
       lastVersion: opts.lastVersion ?? null,
       deviceId: opts.deviceId ?? w.deviceId,

@@ -76,6 +76,8 @@ export class Connection {
     readonly socket: HubSocket,
     readonly scriptId: string,
     private readonly sm: SmCredential,
+    /** What the device is (device-label.ts), for the SM's board. */
+    private readonly device = 'device',
   ) {
     const o = hub.options;
     this.bucket = new TokenBucket(
@@ -181,6 +183,7 @@ export class Connection {
       const view = identity.role === 'sm' ? FULL_VIEW : crewView(identity.allDepartments, identity.departmentIds);
       const member = new Member(this.socket, identity, hello.deviceId, view, viewKey(view));
       member.protocol = hello.protocol;
+      member.device = this.device;
       const room = this.hub.room(this.scriptId);
       this.member = member;
       this.room = room;

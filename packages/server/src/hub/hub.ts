@@ -190,6 +190,7 @@ export class Hub {
       metrics: this.roomMetrics,
       remotePresence: (id) => this.remotePresence.members(id),
       onMembership: (r) => this.markLocalPresence(r.scriptId),
+      now: () => this.now(),
     });
     // A room that could not read its version is not kept: the next join tries afresh.
     created.ready.catch(() => this.dropRoom(created));

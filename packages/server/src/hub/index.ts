@@ -21,6 +21,7 @@ import { allowedOrigins, originAllowed } from '../http/origin';
 import { Connection } from './connection';
 import { defaultHubOptions, Hub, type HubOptions } from './hub';
 import { WsSocket } from './ws-socket';
+import { deviceLabel } from './device-label';
 
 const hubs = new WeakMap<FastifyInstance, Hub>();
 
@@ -40,10 +41,13 @@ export async function registerHub(app: FastifyInstance, ctx: AppContext, options
     const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
     const originOk = originAllowed(req.raw, origins) === true;
     const ws = new WsSocket(socket);
-    const conn = new Connection(hub, ws, String(req.params.scriptId), {
-      sessionToken: originOk ? cookie : undefined,
-      cookieIgnored: cookie !== undefined && !originOk,
-    });
+    const conn = new Connection(
+      hub,
+      ws,
+      String(req.params.scriptId),
+      { sessionToken: originOk ? cookie : undefined, cookieIgnored: cookie !== undefined && !originOk },
+      deviceLabel(req.headers['user-agent']),
+    );
     socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       ws.markAlive();
       conn.onFrame(toBuffer(data), isBinary);

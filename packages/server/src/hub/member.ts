@@ -18,6 +18,8 @@ export class Member {
   editing: string | null = null;
   /** The device's last clock-sync report, with the server time it arrived (for the SM's board). */
   sync: (SyncQualityMessage & { at: number }) | null = null;
+  /** What the device is ("iPhone · Safari"), for the SM's board. */
+  device = 'device';
   /** The protocol its hello named: messages newer than that are not sent to it. */
   protocol = PROTOCOL_VERSION;
 

@@ -9,7 +9,7 @@
  * for it (by its `pos`) and is brought forward from the room's recent entries, so nothing is
  * skipped or sent twice between its catch-up and the live stream.
  */
-import { CloseCode, type PlaybackState, type ServerMessage, type View } from '@cuebe/protocol';
+import { CloseCode, DEVICE_LIST_SINCE, type PlaybackState, type ServerMessage, type View } from '@cuebe/protocol';
 import type { ConflictInfo, LogEntry } from '../scripts/store';
 import { CatchUpReader, ChangesRead, type RoomStore } from './catchup';
 import { conflictForOther, isEditor } from './conflicts';
@@ -40,6 +40,8 @@ export interface RoomOptions {
   remotePresence?: (scriptId: string) => readonly PresenceMember[];
   /** A socket joined or left (the hub tells other nodes). */
   onMembership?: (room: Room) => void;
+  /** Server reference time (ages the devices' clock reports in presence). */
+  now?: () => number;
 }
 
 export interface RoomMetrics {
@@ -501,14 +503,22 @@ export class Room {
     this.presenceTimer = null;
     if (this.disposed) return;
     const remote = this.opts.remotePresence?.(this.scriptId);
-    const p = computePresence(remote && remote.length > 0 ? [...this.members, ...remote] : this.members);
+    const p = computePresence(
+      remote && remote.length > 0 ? [...this.members, ...remote] : this.members,
+      this.opts.now?.(),
+    );
     const smChanged = p.smKey !== this.lastSmKey;
     this.lastSmKey = p.smKey;
     let full: Outgoing | undefined;
+    let legacy: Outgoing | undefined;
     let crew: Outgoing | undefined;
     for (const m of this.members) {
       if (!m.welcomed) continue;
-      if (m.identity.role === 'sm') this.send(m, (full ??= Outgoing.of(p.full)));
+      if (m.identity.role === 'sm')
+        this.send(
+          m,
+          m.protocol >= DEVICE_LIST_SINCE ? (full ??= Outgoing.of(p.full)) : (legacy ??= Outgoing.of(p.fullLegacy)),
+        );
       else if (smChanged || m.needsPresence) this.send(m, (crew ??= Outgoing.of(p.crew)));
       m.needsPresence = false;
     }
