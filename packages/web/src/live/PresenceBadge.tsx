@@ -1,9 +1,10 @@
 /** Who is watching: crew devices connected to this script, by name (SM view). */
 import { useState } from 'react';
-import type { Department, PresenceCrew } from '@cuebe/protocol';
+import type { Department } from '@cuebe/protocol';
 import type { SyncClient } from '@cuebe/client';
 import { useLive } from './useLive';
 import { DeptChip } from '../ui/DeptChip';
+import { ClockDoubts, DoubtCount } from './ClockDoubts';
 
 export function PresenceBadge({ live }: { live: SyncClient }) {
   const presence = useLive(live, (v) => v.presence);
@@ -12,7 +13,6 @@ export function PresenceBadge({ live }: { live: SyncClient }) {
   const crew = presence?.crew ?? [];
   const devices = crew.reduce((n, c) => n + c.devices, 0);
   const byId = new Map<string, Department>(departments.map((d) => [d.id, d]));
-  const doubtful = crew.filter((c) => syncDoubt(c) !== null).length;
   return (
     <div className="presence">
       <button
@@ -24,12 +24,7 @@ export function PresenceBadge({ live }: { live: SyncClient }) {
         data-devices={devices}
       >
         <span className="presence-count">{devices}</span> crew device{devices === 1 ? '' : 's'} watching
-        {doubtful > 0 && (
-          <span className="presence-doubt" data-testid="presence-doubt">
-            {' '}
-            · {doubtful} not reliable
-          </span>
-        )}
+        <DoubtCount live={live} crew={crew} />
       </button>
       {open && (
         <div className="presence-panel" role="dialog" aria-label="Crew watching">
@@ -45,7 +40,7 @@ export function PresenceBadge({ live }: { live: SyncClient }) {
                     {' '}
                     ({c.devices} device{c.devices === 1 ? '' : 's'})
                   </span>
-                  {syncDoubt(c) && <span className="presence-doubt small"> · {syncDoubt(c)}</span>}
+                  <ClockDoubts live={live} crew={c} />
                   <div className="crew-depts">
                     {c.allDepartments ? (
                       <span className="badge">All</span>
@@ -61,18 +56,4 @@ export function PresenceBadge({ live }: { live: SyncClient }) {
       )}
     </div>
   );
-}
-
-/**
- * Why a crew member's devices cannot be trusted to show a call on time right now (live show),
- * or null: a hidden page, a clock sync older than 60 s, or an error bound over 10 ms.
- */
-export function syncDoubt(c: PresenceCrew): string | null {
-  const s = c.sync;
-  if (!s) return null;
-  if (s.hidden > 0) return 'page hidden';
-  if (s.worstErrorMs === null || s.oldestSyncAgeMs === null) return 'clock not synced yet';
-  if (s.oldestSyncAgeMs > 60_000) return 'clock sync stale';
-  if (s.worstErrorMs > 10) return `clock ±${Math.round(s.worstErrorMs)} ms`;
-  return null;
 }

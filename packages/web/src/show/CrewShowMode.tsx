@@ -14,6 +14,7 @@ import { useLive } from '../live/useLive';
 import { alertGo, alertStandby, enableSound, soundEnabled } from './alerts';
 import { rateLabel, STATUS_LABEL } from './format';
 import { Countdown, ShowClock } from './ShowClock';
+import { OwnClockNote } from './OwnClockNote';
 import { useCueRows } from './usePlayback';
 import { useWakeLock } from './useWakeLock';
 
@@ -78,6 +79,7 @@ export function CrewShowMode({
           )}
         </span>
         <ShowClock live={live} next={standby[0]?.cue ?? upcoming[0]?.cue ?? null} big />
+        <OwnClockNote live={live} />
         {!sound && (
           <button className="sm-sound" onClick={() => setSound(enableSound())}>
             Enable sound

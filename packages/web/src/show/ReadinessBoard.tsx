@@ -11,7 +11,7 @@ import type { SyncClient } from '@cuebe/client';
 import type { CueRow, PlaybackCommand, PlaybackState, PresenceCrew, StandbyAck } from '@cuebe/protocol';
 import { shows } from '../api/sm';
 import { useLive } from '../live/useLive';
-import { syncDoubt } from '../live/PresenceBadge';
+import { ClockDoubts } from '../live/ClockDoubts';
 import { useTicker } from './useTicker';
 
 /** A crew member who may answer a standby: from the show's crew list and from presence. */
@@ -104,7 +104,6 @@ function CrewStatus({
   onNudge: () => void;
 }) {
   const connected = (presence?.devices ?? 0) > 0;
-  const doubt = presence && connected ? syncDoubt(presence) : null;
   const state = ack ? 'acked' : connected ? 'waiting' : 'offline';
   return (
     <li className={`rd-member ${state}`} data-testid="rd-member" data-crew-id={crew.crewId} data-state={state}>
@@ -123,12 +122,7 @@ function CrewStatus({
           'Not connected'
         )}
         {ack && !connected && <span className="muted small"> · now disconnected</span>}
-        {doubt && (
-          <span className="presence-doubt small" data-testid="rd-doubt">
-            {' '}
-            · ⚠ {doubt}
-          </span>
-        )}
+        {presence && connected && <ClockDoubts live={live} crew={presence} />}
       </span>
       <button type="button" className="rd-nudge" onClick={onNudge} title={`Make ${crew.name}'s devices buzz`}>
         Nudge
