@@ -5,7 +5,9 @@
  * the phone and a flag naming the device on the SM's board; a faster one, a quiet note.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { Browser, Page } from 'playwright-core';
+import { PROTOCOL_VERSION } from '@cuebe/protocol';
 import type { TestServer } from '../packages/server/test/harness';
 import { hasChromium, launchBrowser } from './support/browser';
 import { startAppServer } from './support/server';
@@ -74,4 +76,50 @@ describe.skipIf(!hasChromium)("a crew phone's own clock", () => {
     expect(await note.textContent()).toMatch(/^Clock ±\d\d ms$/);
     expect(await phone.getByRole('alert', { name: 'Clock warning' }).count()).toBe(0);
   }, 90_000);
+
+  it('K3 a device that stops reporting is flagged stale on the SM board, by device, within 5 s of the threshold', async () => {
+    // A second device of the sound operator, outside any browser: it syncs, says it last synced
+    // 55 s ago, then goes silent with its socket open (a page whose JavaScript hung).
+    const token = world.sndCrew.link.slice(world.sndCrew.link.indexOf('#') + 1);
+    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws/script/${world.scriptId}`, {
+      headers: {
+        'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1',
+      },
+    });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        token,
+        lastVersion: null,
+        deviceId: 'be5e0000-quiet',
+      }),
+    );
+    ws.send(
+      JSON.stringify({
+        type: 'syncQuality',
+        offsetMs: 0,
+        errorMs: 4,
+        lastSyncAgeMs: 55_000,
+        samples: 10,
+        hidden: false,
+      }),
+    );
+    const sentAt = Date.now();
+    try {
+      const panel = sm.getByRole('dialog', { name: 'Crew watching' });
+      const flag = panel.getByText(/⚠ iPhone · Safari BE5E: clock not synced for 6\d s/);
+      await panel.getByText('Ana').waitFor();
+      // Not stale before the threshold…
+      expect(await panel.textContent()).not.toMatch(/BE5E: clock not synced/);
+      await flag.waitFor({ timeout: 20_000 });
+      // …and flagged within 5 s after it (its last sync was 55 s before it said so).
+      const late = Date.now() - sentAt - 5_000;
+      expect(late).toBeGreaterThan(-500);
+      expect(late).toBeLessThan(5_000);
+    } finally {
+      ws.close();
+    }
+  }, 60_000);
 });
