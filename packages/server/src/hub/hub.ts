@@ -110,7 +110,8 @@ export class Hub {
     readonly options: HubOptions = defaultHubOptions(),
   ) {
     this.unsubscribe = ctx.fanout.subscribe((msg) => this.onFanout(msg));
-    this.unsubscribeReconnect = ctx.fanout.onReconnect?.((live) => live && this.onLinkBack()) ?? (() => {});
+    this.unsubscribeReconnect =
+      ctx.fanout.onReconnect?.((live) => (live ? this.onLinkBack() : this.onLinkDownPoll())) ?? (() => {});
     this.setHeartbeat(options.heartbeatMs);
     this.startPresenceTimers();
   }
@@ -430,6 +431,17 @@ export class Hub {
   private onLinkBack(): void {
     if (this.closing) return;
     for (const scriptId of this.rooms.keys()) this.publishPresence(scriptId);
+    void this.recheckAll();
+  }
+
+  /**
+   * The bus is down or silent (Redis dead or hung, SPEC S16): access changes published on it do
+   * not arrive, but every one of them is in the database, so each poll re-reads the open sockets'
+   * credentials — a revocation, rotation, expiry or unshare closes its sockets within a poll on
+   * every node. (Entries and playback are polled by refillAll, wired in app.ts.)
+   */
+  private onLinkDownPoll(): void {
+    if (this.closing || this.connections.size === 0) return;
     void this.recheckAll();
   }
 
