@@ -5,9 +5,9 @@
  * (connections stay open, nothing answers: a paused VM, a blackholed network) for `hangMs`, and
  * later killed for `outageMs`. During each fault one crew link is revoked at once and another
  * rotated mid-fault. Targets (docs/RELIABILITY.md): every edit and every GO reaches the crew on
- * every node within 1.5 s, every revoked or rotated link's sockets close within 1.5 s, every
- * node's /readyz answers within 100 ms throughout; nothing lost, doubled or reordered.
- */
+ * every node within 1.5 s, every revoked or rotated link's sockets close within 1.5 s, the SM's
+ * presence lists every watching crew member throughout, every node's /readyz answers within
+ * 100 ms (p99; every answer within 1 s); nothing lost, doubled or reordered. */
 import { ChaosClient } from '../clients';
 import { Checker, settled, tally } from '../checker';
 import { startNode, type ServerNode } from '../node';
@@ -126,6 +126,16 @@ export async function redisHungScenario(opts: { hangMs: number; outageMs: number
     );
     await until(() => sm.acked.size >= 20 && gos.length >= 2, 20_000, 'edits and GOs before the faults');
 
+    // The crew the SM's presence lists, sampled through both faults: Redis presence expires
+    // 10 s after the last snapshot, so a 20 s fault shows whether it crossed otherwise.
+    const watcherIds = new Set(links.map((l) => l.id));
+    let fewestListed = Infinity;
+    timers.push(
+      setInterval(() => {
+        const listed = (sm.snap.presence?.crew ?? []).filter((x) => watcherIds.has(x.crewId)).length;
+        fewestListed = Math.min(fewestListed, listed);
+      }, 100),
+    );
     const hang = await fault(stage, [b, c], redis, ready, 'hang', opts.hangMs);
     await until(() => sm.acked.size >= k - 5, 20_000, 'edits between the faults');
     const outage = await fault(stage, [b, c], redis, ready, 'outage', opts.outageMs);
@@ -187,6 +197,7 @@ export async function redisHungScenario(opts: { hangMs: number; outageMs: number
     );
     expect(problems, worstEdit <= DELIVERY_MS, `an edit reached crew ${r0(worstEdit)} ms after its ack`);
     expect(problems, worstGo <= DELIVERY_MS, `a GO reached crew ${r0(worstGo)} ms after its ack`);
+    expect(problems, fewestListed === links.length, `the SM's presence listed ${fewestListed} of ${links.length} crew`);
     expect(problems, goFailures === 0, `${goFailures} GOs refused or unanswered`);
     for (const x of closes)
       expect(
@@ -221,6 +232,7 @@ export async function redisHungScenario(opts: { hangMs: number; outageMs: number
         'edit → crew on B, C p50 / p99 / max': `${ms(percentile(editLate, 50))} / ${ms(percentile(editLate, 99))} / ${ms(worstEdit)}`,
         'GO → crew p50 / max': `${ms(percentile(goLate, 50))} / ${ms(worstGo)}`,
         'GOs called': gos.length,
+        'crew in the SM presence through the faults (fewest)': `${fewestListed} of ${links.length}`,
         'revoked / rotated sockets closed after (hang; outage)': `${hang.closes.map((x) => ms(x.ms)).join(', ')}; ${outage.closes.map((x) => ms(x.ms)).join(', ')}`,
         '/readyz answers, p50 / p99 / max': `${readyMs.length}, ${ms(percentile(readyMs, 50))} / ${ms(percentile(readyMs, 99))} / ${ms(worstReady)}`,
         '/healthz beside them, p50 / p99 / max': `${ms(percentile(liveMs, 50))} / ${ms(percentile(liveMs, 99))} / ${ms(worstLive)}`,
