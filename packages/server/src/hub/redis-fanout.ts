@@ -24,7 +24,13 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Fanout, FanoutHandler, FanoutMessage } from './fanout';
 import { decodeMessage, encodeMessage } from './fanout-wire';
-import { redisInvalidMessages, redisPublishDropped, redisPublishFailures, redisResubscribes } from '../metrics';
+import {
+  redisBusDown,
+  redisInvalidMessages,
+  redisPublishDropped,
+  redisPublishFailures,
+  redisResubscribes,
+} from '../metrics';
 
 export interface FanoutLog {
   info(obj: object, msg: string): void;
@@ -190,6 +196,7 @@ export class RedisFanout implements Fanout {
     if (!this.healthy) return;
     this.healthy = false;
     this.stats.downs++;
+    redisBusDown.inc();
     this.log?.warn({ node: this.nodeId, why }, 'redis fan-out: bus down; delivering from the database');
     this.signalRefill(false);
     this.startPolling();
