@@ -211,11 +211,17 @@ export async function redisHungScenario(opts: { hangMs: number; outageMs: number
       'a /readyz answer was not 200',
     );
     // The Redis part of readiness is state kept by the heartbeat, so a hung Redis adds nothing
-    // (it cost 2 s per answer when the check pinged Redis). The answer's tail is the database
-    // round trip the check still makes inside the request, so the 100 ms target is checked at the
-    // p99 and every answer must beat a load balancer's 1 s check timeout.
+    // (it cost 2 s per answer when the check pinged Redis). What is left is the database round
+    // trip the check still makes inside the request and the machine's own scheduling: the p99 is
+    // held to 100 ms — or, when /healthz (which reads nothing) is itself slower than that at the
+    // same moments, to within 50 ms of it — and every answer to a load balancer's 1 s timeout.
     const p99Ready = percentile(readyMs, 99);
-    expect(problems, p99Ready <= READY_MS, `/readyz p99 ${r0(p99Ready)} ms`);
+    const p99Live = percentile(liveMs, 99);
+    expect(
+      problems,
+      p99Ready <= Math.max(READY_MS, p99Live + READY_MS / 2),
+      `/readyz p99 ${r0(p99Ready)} ms (/healthz p99 ${r0(p99Live)} ms)`,
+    );
     expect(problems, worstReady < 1_000, `a /readyz answer took ${r0(worstReady)} ms`);
     const ms = (v: number) => `${r0(v)} ms`;
     return {

@@ -170,8 +170,12 @@ export class RedisFanout implements Fanout {
   /** Send a heartbeat and see whether the last one came back in time. */
   private tick(): void {
     if (this.closed) return;
-    if (this.healthy && performance.now() - this.heardAt > this.silentMs) this.goDown('silent');
     if (this.subscribed) this.beat();
+    // Judged after the loop's next I/O phase: when this process itself stalled (a long GC), the
+    // heartbeats that came back meanwhile wait unread in the socket and count, once read.
+    setImmediate(() => {
+      if (!this.closed && this.healthy && performance.now() - this.heardAt > this.silentMs) this.goDown('silent');
+    });
   }
 
   private beat(): void {
