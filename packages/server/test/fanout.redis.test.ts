@@ -111,7 +111,7 @@ describe('RedisFanout under Redis faults', () => {
       const frozenAt = performance.now();
       try {
         await waitFor(() => !a.connected && !b.connected, 3_000, 'both nodes to find the bus silent');
-        // About a second: 650 ms of silence, a 150 ms beat, and a loaded machine's timer delays.
+        // About a second: 500 ms of silence, a 100 ms beat, and a loaded machine's timer delays.
         expect(performance.now() - frozenAt).toBeLessThan(1_500);
         // Readiness answers from that state at once, without a round trip to the frozen Redis.
         const t0 = performance.now();

@@ -96,9 +96,10 @@ async function helloAt(node: NodeProcess, scriptId: string, opts: { cookie?: str
   return w;
 }
 
-/** Every node's /readyz, asked every 50 ms: how long each answer took and what it said. */
+/** Every node's /readyz, then /healthz, asked every 50 ms: how long each answer took and what it said. */
 function sampleReadiness() {
-  const samples: { node: string; ms: number; status: number; redis: unknown; at: number }[] = [];
+  // liveMs: the same node's /healthz (which reads nothing) right after, this machine's own delay.
+  const samples: { node: string; ms: number; liveMs: number; status: number; redis: unknown; at: number }[] = [];
   let stopped = false;
   const loops = nodes.map(async (n) => {
     while (!stopped) {
@@ -106,7 +107,9 @@ function sampleReadiness() {
       const res = await fetch(`${n.url}/readyz`);
       const body = (await res.json()) as { redis?: unknown };
       const at = performance.now();
-      samples.push({ node: n.name, ms: at - t0, status: res.status, redis: body.redis, at });
+      await (await fetch(`${n.url}/healthz`)).text();
+      const liveMs = performance.now() - at;
+      samples.push({ node: n.name, ms: at - t0, liveMs, status: res.status, redis: body.redis, at });
       await new Promise((r) => setTimeout(r, 50));
     }
   });
@@ -279,6 +282,12 @@ async function throughFault(fault: 'hang' | 'outage') {
         ),
       ),
       readyWorstMs: Math.round(readyWorst),
+      healthzP99Ms: Math.round(
+        percentile(
+          ready.samples.map((s) => s.liveMs),
+          99,
+        ),
+      ),
     };
     console.log(JSON.stringify(figures));
     for (const l of lateness) {
@@ -292,12 +301,23 @@ async function throughFault(fault: 'hang' | 'outage') {
     for (const x of [...closes.revoked, ...closes.rotated]) expect(x.ms).toBeLessThan(DELIVERY_MS);
     expect(ready.samples.every((s) => s.status === 200)).toBe(true);
     // Readiness reads the bus state the heartbeat keeps, so a hung Redis adds nothing to it (a
-    // check that pinged Redis took 2 s for every answer). What is left is the database round trip
-    // the check makes inside the request and this loaded machine's scheduling, so the typical
-    // answer is held to 100 ms and every answer to a load balancer's 1 s check timeout.
-    const readyMs = ready.samples.map((s) => s.ms);
-    expect(percentile(readyMs, 50)).toBeLessThan(READY_MS);
-    expect(readyWorst).toBeLessThan(1_000);
+    // check that pinged Redis took 2 s for every answer during a hang). What is left is the
+    // database round trip the check makes inside the request and this loaded machine's own
+    // delays: answers during the fault are held to 100 ms typically, and the p99 to 100 ms or,
+    // when /healthz (which reads nothing) is itself slower at the same moments, to within 50 ms
+    // of it.
+    const during = ready.samples.filter((s) => s.at - s.ms > faultAt && s.at < backAt).map((s) => s.ms);
+    expect(during.length).toBeGreaterThan(10);
+    expect(percentile(during, 50)).toBeLessThan(READY_MS);
+    const p99 = percentile(
+      ready.samples.map((s) => s.ms),
+      99,
+    );
+    const p99Live = percentile(
+      ready.samples.map((s) => s.liveMs),
+      99,
+    );
+    expect(p99).toBeLessThanOrEqual(Math.max(READY_MS, p99Live + READY_MS / 2));
   } finally {
     stopped = true;
     clearInterval(editTimer);

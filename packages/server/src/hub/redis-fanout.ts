@@ -116,8 +116,8 @@ export class RedisFanout implements Fanout {
     this.maxUnsent = opts.maxUnsent ?? 10_000;
     this.log = opts.log;
     this.pollWhileDownMs = opts.pollWhileDownMs ?? 500;
-    this.beatMs = opts.beatMs ?? 150;
-    this.silentMs = opts.silentMs ?? 650;
+    this.beatMs = opts.beatMs ?? 100;
+    this.silentMs = opts.silentMs ?? 500;
     this.beatChannel = `${this.channel}:beat:${this.nodeId}`;
     const common: RedisOptions = {
       retryStrategy,
