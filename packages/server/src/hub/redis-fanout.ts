@@ -46,8 +46,8 @@ export interface RedisFanoutOptions {
   /** Messages that failed to reach Redis, kept to resend on reconnect (oldest dropped first). */
   maxUnsent?: number;
   /**
-   * While the subscription is down, ask for a database refill this often, so clients on other
-   * nodes still see edits (a second late) during a Redis outage instead of only after it.
+   * While the bus is down or silent, ask the hub to deliver from the database this often, so
+   * clients on other nodes still get edits, GOs and access changes within 1.5 s (SPEC S16).
    */
   pollWhileDownMs?: number;
   /** How often this node sends its heartbeat through the bus. */
