@@ -295,8 +295,9 @@ export class RedisFanout implements Fanout {
   }
 
   private send(payload: string): void {
-    // Behind older unsent messages, or with no connection: keep it, so order holds on resend.
-    if (this.unsent.length > 0 || this.pub.status !== 'ready') {
+    // Behind older unsent messages, with no connection, or into a hung one: keep it, so order
+    // holds on resend and a long hang does not replay a pile of copies on resume.
+    if (this.unsent.length > 0 || this.pub.status !== 'ready' || this.hung()) {
       this.stats.publishFailures++;
       redisPublishFailures.inc();
       this.keep(payload);
