@@ -17,6 +17,7 @@ const Versions = z.discriminatedUnion('type', [
 ]);
 
 const ErrorCodeOnly = z.object({ type: z.literal('error'), code: z.string() });
+const PlaybackVersion = z.object({ type: z.literal('playback'), version: z.number() });
 
 export interface Who {
   cookie?: string;
@@ -27,6 +28,10 @@ export interface Who {
 export interface Recorder {
   /** Versions from `changes` frames, in arrival order, over every socket this client opened. */
   versions: number[];
+  /** When each of `versions` arrived (performance.now()), index for index. */
+  versionAt: number[];
+  /** Playback states received: their version and when (performance.now()). */
+  playback: { version: number; at: number }[];
   /** Snapshot versions received (a snapshot resets what a client holds). */
   snapshots: number[];
   closes: { code: number; reason: string; at: number }[];
@@ -44,6 +49,8 @@ export class ChaosClient {
   readonly view: View;
   readonly submitted: string[] = [];
   readonly acked = new Map<string, number>();
+  /** When each acknowledged version's ack arrived (performance.now()), by version. */
+  readonly ackedAt = new Map<number, number>();
   readonly dropped: { opId: string; code: string }[] = [];
   readonly storage: MemoryStore;
   /** Submit time of each op, for edit latency. */
@@ -61,6 +68,8 @@ export class ChaosClient {
   ) {
     this.rec = {
       versions: [],
+      versionAt: [],
+      playback: [],
       snapshots: [],
       closes: [],
       frames: opts.keepFrames ? [] : null,
@@ -81,6 +90,7 @@ export class ChaosClient {
     });
     this.client.on('ack', (a) => {
       this.acked.set(a.opId, a.version);
+      if (!this.ackedAt.has(a.version)) this.ackedAt.set(a.version, performance.now());
       const t = this.submittedAt.get(a.opId);
       if (t !== undefined && !a.duplicate) this.ackLatency.push(performance.now() - t);
     });
@@ -147,11 +157,20 @@ export class ChaosClient {
         // not this client's any more
       } else if (text.startsWith('{"type":"changes"') || text.startsWith('{"type":"snapshot"')) {
         const m = Versions.safeParse(JSON.parse(text));
-        if (m.success && m.data.type === 'changes') rec.versions.push(...m.data.changes.map((c) => c.version));
+        if (m.success && m.data.type === 'changes') {
+          const at = performance.now();
+          for (const c of m.data.changes) {
+            rec.versions.push(c.version);
+            rec.versionAt.push(at);
+          }
+        }
         if (m.success && m.data.type === 'snapshot') rec.snapshots.push(m.data.version);
       } else if (text.startsWith('{"type":"error"')) {
         const m = ErrorCodeOnly.safeParse(JSON.parse(text));
         if (m.success) rec.errors.set(m.data.code, (rec.errors.get(m.data.code) ?? 0) + 1);
+      } else if (text.startsWith('{"type":"playback"')) {
+        const m = PlaybackVersion.safeParse(JSON.parse(text));
+        if (m.success) rec.playback.push({ version: m.data.version, at: performance.now() });
       } else if (text.startsWith('{"type":"ack"')) rec.ackTimes.push(performance.now());
       like.onmessage?.({ data: isBinary ? data : text });
     });

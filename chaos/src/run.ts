@@ -6,6 +6,7 @@
  *
  *   npm run chaos                          everything, full counts
  *   npm run chaos -- --only crash,fuzz     some scenarios
+ *   npm run chaos -- --only redis-hung     Redis frozen 20 s, then killed for 20 s, 3 nodes
  *   npm run chaos -- --crash 20 --fuzz 5000 --seed 7
  *   npm run chaos -- --only storm,bad-network,slow-consumers --storm 200 --slow 200
  */
@@ -16,6 +17,7 @@ import { crashScenario } from './scenarios/crash';
 import { dbOutageScenario } from './scenarios/db-outage';
 import { expiryScenario } from './scenarios/expiry';
 import { redisOutageScenario } from './scenarios/redis-outage';
+import { redisHungScenario } from './scenarios/redis-hung';
 import { fuzzScenario } from './scenarios/fuzz';
 import { securityScenario } from './scenarios/security';
 import { stormScenario } from './scenarios/storm';
@@ -40,6 +42,11 @@ const scenarios: { name: string; limitMs: number; run: () => Promise<ScenarioRes
   { name: 'crash', limitMs: 12 * 60_000, run: () => crashScenario({ iterations: Number(values.crash), seed, log }) },
   { name: 'db-outage', limitMs: 90_000, run: () => dbOutageScenario({ outageMs: 10_000 }) },
   { name: 'redis-outage', limitMs: 120_000, run: () => redisOutageScenario({ outageMs: 5_000 }) },
+  {
+    name: 'redis-hung',
+    limitMs: 4 * 60_000,
+    run: () => redisHungScenario({ hangMs: 20_000, outageMs: 20_000 }),
+  },
   { name: 'storm', limitMs: 4 * 60_000, run: () => stormScenario({ sockets: Number(values.storm), log }) },
   { name: 'bad-network', limitMs: 2 * 60_000, run: () => badNetworkScenario({ seed, faultMs: 20_000, log }) },
   {

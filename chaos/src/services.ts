@@ -68,6 +68,9 @@ export interface OwnRedis {
   url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing answers (a hung Redis); `thaw` is SIGCONT. */
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -106,11 +109,18 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       p.kill('SIGKILL');
     });
   };
+  const signal = (sig: NodeJS.Signals) => {
+    const p = proc as ChildProcess | null;
+    if (!p || p.exitCode !== null) throw new Error('redis-server is not running');
+    p.kill(sig);
+  };
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
     start,
     stop,
+    freeze: () => signal('SIGSTOP'),
+    thaw: () => signal('SIGCONT'),
     async close() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

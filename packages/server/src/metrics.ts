@@ -78,10 +78,16 @@ export const redisInvalidMessages = new Counter({
   registers: [registry],
 });
 
+export const redisBusDown = new Counter({
+  name: 'cuebe_redis_bus_down_total',
+  help: 'Times the Redis bus was found silent (own heartbeat not back) or lost, and delivery fell back to the database.',
+  registers: [registry],
+});
+
 /** Set at each scrape from the fan-out: a node keeps serving through PostgreSQL without Redis. */
 export const redisConnected = new Gauge({
   name: 'cuebe_redis_connected',
-  help: '1 while the fan-out subscription to other nodes is live (always 1 without REDIS_URL), else 0.',
+  help: '1 while the Redis bus is proven healthy: subscribed, own heartbeat back in time (always 1 without REDIS_URL), else 0.',
   registers: [registry],
 });
 

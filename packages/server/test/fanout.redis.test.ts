@@ -98,6 +98,50 @@ describe('RedisFanout under Redis faults', () => {
     }
   });
 
+  it('S16 a frozen Redis (SIGSTOP) is found silent within about a second, and proven healthy again after', async () => {
+    const a = await node('cuebe:test:frozen');
+    const b = await node('cuebe:test:frozen');
+    try {
+      const signals: { live: boolean; at: number }[] = [];
+      a.onReconnect((live) => signals.push({ live, at: performance.now() }));
+      const atB: FanoutMessage[] = [];
+      b.subscribe((m) => atB.push(m));
+      expect(a.connected && b.connected).toBe(true);
+      redis.freeze();
+      const frozenAt = performance.now();
+      try {
+        await waitFor(() => !a.connected && !b.connected, 3_000, 'both nodes to find the bus silent');
+        // About a second: 500 ms of silence, a 100 ms beat, and a loaded machine's timer delays.
+        expect(performance.now() - frozenAt).toBeLessThan(1_500);
+        // Readiness answers from that state at once, without a round trip to the frozen Redis.
+        const t0 = performance.now();
+        await expect(a.check()).rejects.toThrow();
+        expect(performance.now() - t0).toBeLessThan(50);
+        // The hub is told at once and then polled, so it delivers from the database meanwhile.
+        await waitFor(() => signals.filter((s) => !s.live).length >= 3, 3_000, 'refill polls while silent');
+        for (let v = 1; v <= 3; v++) await a.publish(entryMessage(a.nodeId, 's', v));
+      } finally {
+        redis.thaw();
+      }
+      const thawedAt = performance.now();
+      await waitFor(() => a.connected && b.connected, 3_000, 'both nodes to prove the bus healthy');
+      expect(performance.now() - thawedAt).toBeLessThan(1_500);
+      expect(signals.at(-1)).toMatchObject({ live: true });
+      // What was published into the frozen Redis reaches B at most once each, in order.
+      await waitFor(() => atB.length >= 3, 3_000, 'the messages published during the freeze');
+      const got = atB.flatMap((m) => (m.type === 'entry' ? [m.entry.version] : []));
+      expect(got).toEqual([1, 2, 3]);
+      const polls = signals.length;
+      await a.publish(entryMessage(a.nodeId, 's', 4));
+      await waitFor(() => atB.length >= 4, 2_000, 'a message after the thaw');
+      expect(signals.length - polls).toBe(0);
+      expect(a.stats).toMatchObject({ downs: 1, ups: 2 });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('R2 with no Redis at all: publish resolves, local delivery works, readiness fails', async () => {
     const port = await freePort();
     const f = new RedisFanout({ url: `redis://127.0.0.1:${port}`, channel: 'nowhere' });

@@ -37,17 +37,22 @@ describe('a node with REDIS_URL', () => {
     expect(await ready()).toEqual({ status: 200, body: { ok: true, database: 'postgres', redis: true } });
     expect(await metric()).toBe('1');
     await redis.stop();
+    // Readiness reads the state the fan-out keeps up to date, so it follows within moments.
+    const reported = async (value: boolean, what: string) => {
+      let last: unknown = !value;
+      const poll = setInterval(() => void ready().then((r) => (last = r.body.redis)), 50);
+      try {
+        await waitFor(() => last === value, 5_000, what);
+      } finally {
+        clearInterval(poll);
+      }
+    };
+    await reported(false, 'redis reported gone');
     expect(await ready()).toEqual({ status: 200, body: { ok: true, database: 'postgres', redis: false } });
     expect(await metric()).toBe('0');
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
     await redis.start();
-    let last: unknown = false;
-    const poll = setInterval(() => void ready().then((r) => (last = r.body.redis)), 50);
-    try {
-      await waitFor(() => last === true, 5_000, 'redis reported back');
-    } finally {
-      clearInterval(poll);
-    }
+    await reported(true, 'redis reported back');
     expect(await metric()).toBe('1');
   });
 });

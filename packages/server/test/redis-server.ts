@@ -16,6 +16,12 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Start it again on the same port, and wait until it answers. */
   start(): Promise<void>;
+  /**
+   * Freeze it (SIGSTOP): connections stay open and nothing answers — a hung Redis, as a paused
+   * VM or a blackholed network makes one. `thaw` (SIGCONT) lets it go on where it stopped.
+   */
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -73,12 +79,20 @@ export async function startRedis(): Promise<TestRedis> {
     });
   };
 
+  const signal = (sig: NodeJS.Signals) => {
+    const p = proc as ChildProcess | null;
+    if (!p || p.exitCode !== null) throw new Error('redis-server is not running');
+    p.kill(sig);
+  };
+
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     start,
     stop,
+    freeze: () => signal('SIGSTOP'),
+    thaw: () => signal('SIGCONT'),
     async close() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

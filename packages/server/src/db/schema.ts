@@ -293,3 +293,21 @@ export const showMembers = pgTable(
   },
   (t) => [primaryKey({ columns: [t.showId, t.userId] }), index('show_members_user_idx').on(t.userId)],
 );
+
+/**
+ * Each node's presence snapshot per script, written only while its Redis bus is down or silent
+ * (SPEC S16), so the other nodes, polling the database meanwhile, still see who is connected.
+ * The snapshot is the fan-out message as it goes on the bus, parsed like one when read.
+ */
+export const nodePresence = pgTable(
+  'node_presence',
+  {
+    nodeId: text('node_id').notNull(),
+    scriptId: uuid('script_id')
+      .notNull()
+      .references(() => scripts.id, { onDelete: 'cascade' }),
+    snapshot: text('snapshot').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.nodeId, t.scriptId] }), index('node_presence_script_idx').on(t.scriptId)],
+);

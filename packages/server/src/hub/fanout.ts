@@ -66,17 +66,19 @@ export interface Fanout {
   /** Every message from every node, this one's included, once each, in each publisher's order. */
   subscribe(handler: FanoutHandler): () => void;
   /**
-   * Called when the hub should refill every active room from the database because messages
-   * from other nodes may have been missed: each time the subscription is live again (Redis
-   * restarted, connection dropped) — a refill then leaves no hole — and, while it is down,
-   * periodically (about every second), so edits still cross nodes during an outage, late.
-   * In-process: never. `live` is true when the subscription has just become live again, false
-   * for the periodic calls while it is down.
+   * Called when the hub should deliver from the database because messages from other nodes may
+   * have been missed: at once when the link is found down or silent, then every pollWhileDownMs
+   * while it stays so (edits, playback, credentials and presence then cross nodes through the
+   * database, SPEC S16), and once when it is proven healthy again — a refill then leaves no hole.
+   * In-process: never. `live` is true for that last call, false for the calls while it is down.
    */
   onReconnect?(handler: (live: boolean) => void): () => void;
-  /** True while messages from other nodes arrive (in-process: always). For /readyz and metrics. */
+  /**
+   * True while messages from other nodes are known to arrive (in-process: always): state kept up
+   * to date in the background, read without waiting (readiness, metrics, the hub).
+   */
   readonly connected?: boolean;
-  /** Rejects when the link to other nodes is down (readiness). In-process: always fine. */
+  /** Rejects when the link to other nodes is down; never waits on it. In-process: always fine. */
   check?(): Promise<void>;
   close(): Promise<void>;
 }

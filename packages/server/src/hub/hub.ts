@@ -24,6 +24,7 @@ import { catchUpsServed, commitToWrite, redisGapsRefilled, slowConsumersCutOff, 
 import { Room, type RoomMetrics } from './room';
 import { PRESENCE_HEARTBEAT_MS, PRESENCE_SWEEP_MS, PRESENCE_TTL_MS, RemotePresence, toWire } from './cluster-presence';
 import { recheckAccess } from './recheck';
+import { PresenceFallback } from './presence-fallback';
 import { playbackOut } from './live';
 import { Outgoing } from './outgoing';
 import { HeartbeatWheel, heartbeatSlots } from './heartbeat';
@@ -97,6 +98,9 @@ export class Hub {
   private presenceFlushTimer: NodeJS.Timeout | null = null;
   private readonly presenceTimers: NodeJS.Timeout[] = [];
   private readonly unsubscribeReconnect: () => void;
+  /** Presence through the database while the bus is down (presence-fallback.ts). */
+  private readonly presenceFallback: PresenceFallback;
+  private presenceReading = false;
   /** A re-check of every socket's access is running (one at a time). */
   private rechecking: Promise<void> | null = null;
   private readonly roomMetrics: RoomMetrics = {
@@ -110,8 +114,10 @@ export class Hub {
     private readonly ctx: HubContext,
     readonly options: HubOptions = defaultHubOptions(),
   ) {
+    this.presenceFallback = new PresenceFallback(ctx.database.db);
     this.unsubscribe = ctx.fanout.subscribe((msg) => this.onFanout(msg));
-    this.unsubscribeReconnect = ctx.fanout.onReconnect?.((live) => live && this.onLinkBack()) ?? (() => {});
+    this.unsubscribeReconnect =
+      ctx.fanout.onReconnect?.((live) => (live ? this.onLinkBack() : this.onLinkDownPoll())) ?? (() => {});
     this.setHeartbeat(options.heartbeatMs);
     this.startPresenceTimers();
   }
@@ -419,9 +425,15 @@ export class Hub {
 
   /** This node's sockets on a script, in full (none: the room emptied, or we are stopping). */
   private publishPresence(scriptId: string, members = toWire(this.rooms.get(scriptId)?.members ?? [])): void {
+    const msg = { type: 'presence', origin: this.nodeId, scriptId, members, ttlMs: PRESENCE_TTL_MS } as const;
     this.ctx.fanout
-      .publish({ type: 'presence', origin: this.nodeId, scriptId, members, ttlMs: PRESENCE_TTL_MS })
+      .publish(msg)
       .catch((err: unknown) => this.ctx.log.warn({ err, scriptId }, 'presence publish failed'));
+    // The bus is down or silent: the other nodes read presence from the database meanwhile.
+    if (this.ctx.fanout.connected === false)
+      this.presenceFallback
+        .write(msg)
+        .catch((err: unknown) => this.ctx.log.warn({ err, scriptId }, 'presence write failed'));
   }
 
   // ---- after a fan-out outage ----------------------------------------------------------------
@@ -435,6 +447,35 @@ export class Hub {
     if (this.closing) return;
     for (const scriptId of this.rooms.keys()) this.publishPresence(scriptId);
     void this.recheckAll();
+    this.presenceFallback.sweep().catch((err: unknown) => this.ctx.log.warn({ err }, 'presence sweep failed'));
+  }
+
+  /**
+   * The bus is down or silent (Redis dead or hung, SPEC S16): access changes published on it do
+   * not arrive, but every one of them is in the database, so each poll re-reads the open sockets'
+   * credentials — a revocation, rotation, expiry or unshare closes its sockets within a poll on
+   * every node — and the other nodes' presence, which they write there meanwhile. (Entries and
+   * playback are polled by refillAll, wired in app.ts.)
+   */
+  private onLinkDownPoll(): void {
+    if (this.closing || this.connections.size === 0) return;
+    void this.recheckAll();
+    this.readPresence();
+  }
+
+  /** Other nodes' presence from the database, as if their snapshots had come on the bus. */
+  private readPresence(): void {
+    if (this.presenceReading || this.rooms.size === 0) return;
+    this.presenceReading = true;
+    this.presenceFallback
+      .read([...this.rooms.keys()], this.nodeId)
+      .then(
+        (msgs) => {
+          for (const msg of msgs) this.onRemotePresence(msg);
+        },
+        (err: unknown) => this.ctx.log.warn({ err }, 'presence read failed'),
+      )
+      .finally(() => (this.presenceReading = false));
   }
 
   /** Close every open socket whose credential no longer holds (see recheck.ts). */

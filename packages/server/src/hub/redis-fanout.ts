@@ -12,12 +12,25 @@
  * per second for a whole festival) is nothing.
  *
  * Two connections: a subscriber connection cannot send PUBLISH.
+ *
+ * A Redis that hangs (paused, blackholed, a stalled fork) keeps both connections open and answers
+ * nothing: no 'close', no error on the subscriber, ever. So the bus is proven, not assumed: every
+ * node publishes a heartbeat on a channel of its own through the same two connections and
+ * expects it back on its subscriber. While its own heartbeat stays away longer than `silentMs`,
+ * or the subscription is down, the bus counts as down and the hub delivers from the database
+ * (SPEC S16); it counts as up again only once a heartbeat sent after it went down has come back.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Fanout, FanoutHandler, FanoutMessage } from './fanout';
 import { decodeMessage, encodeMessage } from './fanout-wire';
-import { redisInvalidMessages, redisPublishDropped, redisPublishFailures, redisResubscribes } from '../metrics';
+import {
+  redisBusDown,
+  redisInvalidMessages,
+  redisPublishDropped,
+  redisPublishFailures,
+  redisResubscribes,
+} from '../metrics';
 
 export interface FanoutLog {
   info(obj: object, msg: string): void;
@@ -33,10 +46,14 @@ export interface RedisFanoutOptions {
   /** Messages that failed to reach Redis, kept to resend on reconnect (oldest dropped first). */
   maxUnsent?: number;
   /**
-   * While the subscription is down, ask for a database refill this often, so clients on other
-   * nodes still see edits (a second late) during a Redis outage instead of only after it.
+   * While the bus is down or silent, ask the hub to deliver from the database this often, so
+   * clients on other nodes still get edits, GOs and access changes within 1.5 s (SPEC S16).
    */
   pollWhileDownMs?: number;
+  /** How often this node sends its heartbeat through the bus. */
+  beatMs?: number;
+  /** How long its own heartbeat may stay away before the bus counts as down. */
+  silentMs?: number;
   log?: FanoutLog;
 }
 
@@ -52,7 +69,20 @@ export class RedisFanout implements Fanout {
   readonly nodeId: string;
   readonly channel: string;
   /** What happened, for tests and logs (the same figures go to /metrics). */
-  readonly stats = { sent: 0, publishFailures: 0, resent: 0, dropped: 0, received: 0, invalid: 0, subscribes: 0 };
+  readonly stats = {
+    sent: 0,
+    publishFailures: 0,
+    resent: 0,
+    dropped: 0,
+    received: 0,
+    invalid: 0,
+    subscribes: 0,
+    /** Times the bus was found silent or lost, and times it was proven healthy again. */
+    downs: 0,
+    ups: 0,
+  };
+  /** This node's heartbeat channel: only it subscribes, so others never parse its beats. */
+  readonly beatChannel: string;
 
   private readonly pub: Redis;
   private readonly sub: Redis;
@@ -69,13 +99,26 @@ export class RedisFanout implements Fanout {
   private closed = false;
   private linkDown = false;
   private readonly firstSubscribe: Promise<void>;
+  private resolveFirst: () => void = () => {};
+  private readonly beatMs: number;
+  private readonly silentMs: number;
+  private beatTimer: NodeJS.Timeout | null = null;
+  /** Proven: subscribed, and our own heartbeat came back within silentMs. */
+  private healthy = false;
+  /** When the bus last went down (monotonic ms); a heartbeat sent before it proves nothing. */
+  private downAt = 0;
+  /** When our own heartbeat last came back (monotonic ms). */
+  private heardAt = 0;
 
   constructor(opts: RedisFanoutOptions) {
     this.nodeId = opts.nodeId ?? randomUUID();
     this.channel = opts.channel ?? DEFAULT_CHANNEL;
     this.maxUnsent = opts.maxUnsent ?? 10_000;
     this.log = opts.log;
-    this.pollWhileDownMs = opts.pollWhileDownMs ?? 1_000;
+    this.pollWhileDownMs = opts.pollWhileDownMs ?? 500;
+    this.beatMs = opts.beatMs ?? 100;
+    this.silentMs = opts.silentMs ?? 500;
+    this.beatChannel = `${this.channel}:beat:${this.nodeId}`;
     const common: RedisOptions = {
       retryStrategy,
       // Fail fast instead of queueing while disconnected: the caller's turn never waits on
@@ -96,17 +139,17 @@ export class RedisFanout implements Fanout {
     this.sub.on('error', (err) => this.noteDown('subscriber', err));
     this.sub.on('close', () => {
       this.subscribed = false;
-      this.startPolling();
+      this.goDown('subscription lost');
     });
-    // Not subscribed yet either (Redis may be down at start, with sockets already joining).
+    // Not proven yet either (Redis may be down at start, with sockets already joining).
     this.startPolling();
     this.sub.on('message', (channel: string, payload: string) => {
       if (channel === this.channel) this.receive(payload);
+      else if (channel === this.beatChannel) this.heard(payload);
     });
-    let resolveFirst!: () => void;
-    this.firstSubscribe = new Promise((r) => (resolveFirst = r));
+    this.firstSubscribe = new Promise((r) => (this.resolveFirst = r));
     this.sub.on('ready', () => {
-      this.sub.subscribe(this.channel).then(
+      this.sub.subscribe(this.channel, this.beatChannel).then(
         () => {
           if (this.closed) return;
           this.subscribed = true;
@@ -114,15 +157,67 @@ export class RedisFanout implements Fanout {
           redisResubscribes.inc();
           if (this.linkDown) this.log?.info({ node: this.nodeId }, 'redis fan-out: subscribed again');
           this.linkDown = false;
-          this.stopPolling();
-          resolveFirst();
-          // The subscription is live: anything published from now on arrives, so a refill
-          // from the database now leaves no hole.
-          this.signalRefill(true);
+          // Live once our own heartbeat, sent from now on, comes back (heard()).
+          this.beat();
         },
         (err: unknown) => this.noteDown('subscriber', err),
       );
     });
+    this.beatTimer = setInterval(() => this.tick(), this.beatMs);
+    this.beatTimer.unref();
+  }
+
+  /** Send a heartbeat and see whether the last one came back in time. */
+  private tick(): void {
+    if (this.closed) return;
+    if (this.subscribed) this.beat();
+    // Judged after the loop's next I/O phase: when this process itself stalled (a long GC), the
+    // heartbeats that came back meanwhile wait unread in the socket and count, once read.
+    setImmediate(() => {
+      if (!this.closed && this.healthy && performance.now() - this.heardAt > this.silentMs) this.goDown('silent');
+    });
+  }
+
+  private beat(): void {
+    if (this.closed || this.pub.status !== 'ready') return;
+    // Its own time is all a beat carries: only this node reads it, on this node's clock.
+    this.pub.publish(this.beatChannel, String(performance.now())).catch(() => {});
+  }
+
+  private heard(payload: string): void {
+    const sentAt = Number(payload);
+    if (!Number.isFinite(sentAt)) return;
+    this.heardAt = performance.now();
+    if (!this.healthy && this.subscribed && sentAt >= this.downAt) this.goUp();
+  }
+
+  /**
+   * The bus is silent or lost: messages from other nodes may be missing from now on, so the hub
+   * delivers from the database (a refill at once, then every pollWhileDownMs) until goUp.
+   */
+  private goDown(why: string): void {
+    this.downAt = performance.now();
+    if (!this.healthy) return;
+    this.healthy = false;
+    this.stats.downs++;
+    redisBusDown.inc();
+    this.log?.warn({ node: this.nodeId, why }, 'redis fan-out: bus down; delivering from the database');
+    this.signalRefill(false);
+    this.startPolling();
+  }
+
+  /**
+   * A heartbeat sent after the bus went down came back: everything published from now on
+   * arrives, so a refill from the database now leaves no hole.
+   */
+  private goUp(): void {
+    this.healthy = true;
+    this.stats.ups++;
+    this.stopPolling();
+    if (this.stats.ups > 1) this.log?.info({ node: this.nodeId }, 'redis fan-out: bus healthy again');
+    this.resolveFirst();
+    if (this.pub.status === 'ready') this.resend();
+    this.signalRefill(true);
   }
 
   private signalRefill(live: boolean): void {
@@ -146,12 +241,16 @@ export class RedisFanout implements Fanout {
     this.pollTimer = null;
   }
 
-  /** Both connections up and the subscription live. */
+  /**
+   * The bus is proven healthy: subscribed, and this node's own heartbeat came back through Redis
+   * within silentMs. Kept up to date by the heartbeat, read without waiting on Redis (readiness,
+   * metrics, the hub).
+   */
   get connected(): boolean {
-    return this.subscribed && this.pub.status === 'ready';
+    return this.healthy && this.subscribed;
   }
 
-  /** Resolves once the subscription is live for the first time. */
+  /** Resolves once the bus is proven healthy for the first time. */
   ready(): Promise<void> {
     return this.firstSubscribe;
   }
@@ -178,15 +277,16 @@ export class RedisFanout implements Fanout {
     return () => this.reconnectHandlers.delete(handler);
   }
 
+  /** Never waits on Redis: the heartbeat keeps `connected` up to date. */
   async check(): Promise<void> {
-    if (!this.subscribed) throw new Error('redis fan-out: not subscribed');
-    await this.pub.ping();
+    if (!this.connected) throw new Error('redis fan-out: bus down');
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.resendTimer) clearTimeout(this.resendTimer);
+    if (this.beatTimer) clearInterval(this.beatTimer);
     this.stopPolling();
     this.handlers.clear();
     this.reconnectHandlers.clear();
@@ -195,8 +295,9 @@ export class RedisFanout implements Fanout {
   }
 
   private send(payload: string): void {
-    // Behind older unsent messages, or with no connection: keep it, so order holds on resend.
-    if (this.unsent.length > 0 || this.pub.status !== 'ready') {
+    // Behind older unsent messages, with no connection, or into a hung one: keep it, so order
+    // holds on resend and a long hang does not replay a pile of copies on resume.
+    if (this.unsent.length > 0 || this.pub.status !== 'ready' || this.hung()) {
       this.stats.publishFailures++;
       redisPublishFailures.inc();
       this.keep(payload);
@@ -224,14 +325,21 @@ export class RedisFanout implements Fanout {
       this.stats.dropped++;
       redisPublishDropped.inc();
     }
-    // Connected but a publish failed (a timeout): no 'ready' will come to flush, so try soon.
-    if (this.pub.status === 'ready' && !this.resendTimer) {
+    // Connected but a publish failed (a timeout): no 'ready' will come to flush, so try soon —
+    // unless the bus is silent (a hung Redis): what is written now only piles up in the socket,
+    // to be replayed in bulk on resume, so it waits for goUp instead.
+    if (this.pub.status === 'ready' && !this.resendTimer && !this.hung()) {
       this.resendTimer = setTimeout(() => {
         this.resendTimer = null;
-        if (this.pub.status === 'ready') this.resend();
+        if (this.pub.status === 'ready' && !this.hung()) this.resend();
       }, 250);
       this.resendTimer.unref();
     }
+  }
+
+  /** Subscribed, yet our own heartbeat does not come back: Redis holds the connections and answers nothing. */
+  private hung(): boolean {
+    return this.subscribed && !this.healthy;
   }
 
   /**
