@@ -16,8 +16,8 @@ import { createSession, deleteSession } from '../auth/sessions';
 /** 5 failed logins per IP and email in 15 minutes, then 429 until the oldest failure ages out. */
 export const LOGIN_LIMIT = { max: 5, windowMs: 15 * 60 * 1000 };
 /**
- * And a looser one per email alone: the client IP comes from X-Forwarded-For (the server may sit
- * behind a proxy), which a guesser can vary, so this caps guesses at one account whatever the IP.
+ * And a looser one per email alone: a guesser with many addresses (a botnet, or the forwarded
+ * addresses a trusted proxy passes on) still gets only this many guesses at one account.
  */
 export const LOGIN_LIMIT_PER_EMAIL = { max: 50, windowMs: 15 * 60 * 1000 };
 
@@ -54,6 +54,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.post('/api/auth/login', async (req, reply) => {
     const body = parse(LoginBody, req.body);
     const email = normaliseEmail(body.email);
+    // req.ip: the peer, or the client a proxy in TRUSTED_PROXIES names (SPEC P20).
     const key = `${req.ip}\n${email}`;
     const wait = Math.max(limiter.retryAfter(key), perEmail.retryAfter(email));
     if (wait > 0) {
