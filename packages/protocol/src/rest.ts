@@ -3,7 +3,7 @@
  * CrewAssignment); errors are `{ error: { code, message, field? } }` with an HTTP status.
  */
 import { z } from 'zod';
-import { CrewAssignment, Department, Element, ScriptInfoFields, Show } from './domain';
+import { CrewAssignment, Department, NewElement, ScriptInfoFields, Show } from './domain';
 
 export const RegisterBody = z.strictObject({
   email: z.email().max(254),
@@ -43,7 +43,7 @@ export const ScriptUpdateBody = z.strictObject({ ...ScriptInfoFields, shared: z.
 export const ScriptDuplicateBody = z.strictObject({ name: ScriptInfoFields.name.optional() });
 
 /** Element create over REST: the same shape as the create op (client-made id). */
-export const ElementCreateBody = Element;
+export const ElementCreateBody = NewElement;
 
 const CrewFields = CrewAssignment.pick({ name: true, email: true, role: true }).shape;
 export const CrewCreateBody = z.strictObject({
