@@ -11,7 +11,7 @@ import { clearSessionCookie, setSessionCookie } from '../auth/cookie';
 import { currentUser } from '../auth/guard';
 import { dummyHash, hashPassword, verifyPassword } from '../auth/password';
 import { FailureLimiter } from '../auth/rate-limit';
-import { createSession, deleteSession } from '../auth/sessions';
+import { createSession, deleteSession, deleteSessionsOf } from '../auth/sessions';
 
 /** 5 failed logins per IP and email in 15 minutes, then 429 until the oldest failure ages out. */
 export const LOGIN_LIMIT = { max: 5, windowMs: 15 * 60 * 1000 };
@@ -75,14 +75,31 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return { user: toUser(row) };
   });
 
+  // Log-out ends this session only: the account's other sessions (another browser, a tablet at
+  // the desk) keep their sockets (P6). Ending all of them is its own, explicit request.
   app.post('/api/auth/logout', async (req, reply) => {
     const user = await currentUser(ctx, req);
     if (user) {
       await deleteSession(db, user.sessionId);
-      await ctx.fanout.publish({ type: 'access', origin: ctx.fanout.nodeId, reason: 'logged-out', userId: user.id });
+      await ctx.fanout.publish({
+        type: 'access',
+        origin: ctx.fanout.nodeId,
+        reason: 'logged-out',
+        userId: user.id,
+        sessionId: user.sessionId,
+      });
     }
     clearSessionCookie(reply, ctx.config);
     return reply.status(204).send();
+  });
+
+  app.post('/api/auth/logout-everywhere', async (req, reply) => {
+    const user = await currentUser(ctx, req);
+    if (!user) throw unauthorized();
+    const ended = await deleteSessionsOf(db, user.id);
+    await ctx.fanout.publish({ type: 'access', origin: ctx.fanout.nodeId, reason: 'logged-out', userId: user.id });
+    clearSessionCookie(reply, ctx.config);
+    return { sessionsEnded: ended };
   });
 
   app.get('/api/auth/me', async (req) => {
