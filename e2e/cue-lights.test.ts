@@ -156,7 +156,7 @@ describe.skipIf(!hasChromium)('cue lights in real browsers', () => {
       departmentId: world.snd.id,
       notes: '',
       offsetMs: 900_000,
-      orderKey: 'z0001',
+      orderKey: `z${'0'.repeat(25)}1`,
     });
     browser = await launchBrowser();
     const smCtx = await browser.newContext({ viewport: TABLET });

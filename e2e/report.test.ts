@@ -59,7 +59,7 @@ describe.skipIf(!hasChromium)('performances and the show report', () => {
       location: '',
       colour: null,
       parentId: null,
-      orderKey: `m${i}`,
+      orderKey: `m${String(i).padStart(13, '0')}`,
     });
     // LX 1 is planned a second in (its GO will be late), SND 1 ten minutes in (called early),
     // LX 2 twenty minutes in (never called).

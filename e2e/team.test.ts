@@ -30,7 +30,7 @@ describe.skipIf(!hasChromium)('production team in real browsers', () => {
     location: '',
     colour: null,
     parentId: null,
-    orderKey: 'm0001',
+    orderKey: 'm0000000000001',
   };
 
   async function account(name: string): Promise<Api> {

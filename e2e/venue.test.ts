@@ -38,7 +38,7 @@ describe.skipIf(!hasChromium)('venue LAN', () => {
       location: '',
       colour: null,
       parentId: null,
-      orderKey: 'b0',
+      orderKey: 'b00',
       ...over,
     });
     await world.api.call('POST', `/api/scripts/${world.scriptId}/ops`, {
@@ -47,8 +47,8 @@ describe.skipIf(!hasChromium)('venue LAN', () => {
       op: {
         kind: 'batch',
         ops: [
-          { kind: 'create', element: el({ id: lx1, name: 'LX 1', departmentId: world.lx.id, orderKey: 'b1' }) },
-          { kind: 'create', element: el({ id: note, type: 'NOTE', name: 'Beginners', orderKey: 'b2' }) },
+          { kind: 'create', element: el({ id: lx1, name: 'LX 1', departmentId: world.lx.id, orderKey: 'b01' }) },
+          { kind: 'create', element: el({ id: note, type: 'NOTE', name: 'Beginners', orderKey: 'b02' }) },
         ],
       },
     });

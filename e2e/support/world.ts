@@ -64,7 +64,7 @@ export async function addLxCues(world: World, count: number): Promise<Element[]>
       location: i === 1 ? 'Board' : '',
       colour: null,
       parentId: null,
-      orderKey: `m${String(i).padStart(4, '0')}`,
+      orderKey: `m${String(i).padStart(13, '0')}`,
     };
     cues.push(el);
     await world.api.call('POST', `/api/scripts/${world.scriptId}/elements`, el);

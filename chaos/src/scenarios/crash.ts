@@ -101,7 +101,7 @@ export async function crashScenario(opts: CrashOptions): Promise<ScenarioResult>
               location: '',
               colour: null,
               parentId: null,
-              orderKey: `b${String(k).padStart(7, '0')}${s}`,
+              orderKey: `b${String(k).padStart(7, '0')}${s}V`,
             },
           });
         } else {

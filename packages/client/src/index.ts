@@ -1,4 +1,4 @@
-export { SyncClient } from './sync-client';
+export { MAX_INTERNAL_ATTEMPTS, SyncClient } from './sync-client';
 export type { CloseReason, PingResult, SyncClientOptions, SyncEvents, SyncSnapshot, SyncStatus } from './sync-client';
 export { Backoff, type BackoffOptions } from './backoff';
 export { MemoryStore, PersistedState, type PendingStore, type PendingOpRecord } from './storage';

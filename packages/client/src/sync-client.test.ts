@@ -272,7 +272,7 @@ describe('catch-up', () => {
     await live(c);
     const made: Element[] = [];
     for (let i = 0; i < 20; i++) {
-      const e = cue({ name: `c${i}`, orderKey: `a${i}` });
+      const e = cue({ name: `c${i}`, orderKey: `b${String(i).padStart(2, '0')}` });
       made.push(e);
       c.submit({ kind: 'create', element: e });
       // Kill the socket after the server has seen some of them (acks may be lost on the way).

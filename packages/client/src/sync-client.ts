@@ -9,6 +9,7 @@
  */
 import {
   CloseCode,
+  ErrorCode,
   inverseOp,
   LIMITS,
   Op,
@@ -127,6 +128,9 @@ export interface SyncClientOptions {
   /** Clock sync tuning (tests: spacing, seeded random). */
   clockSync?: Partial<Omit<ClockSyncOptions, 'sendPing' | 'onBurst'>>;
 }
+
+/** Tries of one op that the server answers INTERNAL each time before it is dropped (S16). */
+export const MAX_INTERNAL_ATTEMPTS = 4;
 
 /** Closes after which reconnecting cannot help: the credential, the script or the app is the problem. */
 const TERMINAL_CLOSES: ReadonlySet<number> = new Set([
@@ -792,7 +796,9 @@ export class SyncClient extends Emitter<SyncEvents> {
       this.emit('error', { code: msg.code, message: msg.message, ...(msg.opId ? { opId: msg.opId } : {}) });
       return;
     }
-    if (!msg.retryable) {
+    // An internal error may be a passing fault or a bug that refuses this op every time: after a
+    // few tries it is dropped like a refusal, so one op never holds the queue forever (S16).
+    if (!msg.retryable || (msg.code === ErrorCode.INTERNAL && p.attempts + 1 >= MAX_INTERNAL_ATTEMPTS)) {
       this.dropOp(p.opId, msg.code, msg.message);
       return;
     }

@@ -48,11 +48,20 @@ export class OpError extends Error {
   }
 }
 
+/**
+ * Throws OpError, and only OpError: applying is pure, so any failure is the op's on this state and
+ * would fail again on a retry — a final refusal, never an internal error (S16).
+ */
 export function applyOp(state: ScriptState, op: Op, ctx: ApplyContext = {}): ApplyResult {
-  const draft = new Draft(state, ctx);
-  if (op.kind === 'batch') for (const sub of op.ops) draft.apply(sub);
-  else draft.apply(op);
-  return draft.finish();
+  try {
+    const draft = new Draft(state, ctx);
+    if (op.kind === 'batch') for (const sub of op.ops) draft.apply(sub);
+    else draft.apply(op);
+    return draft.finish();
+  } catch (err) {
+    if (err instanceof OpError) throw err;
+    throw new OpError('INVALID', `this change cannot be applied: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** Apply a committed patch (from the server) to a state. */

@@ -3,6 +3,7 @@
  * One schema per shape; REST bodies and socket messages are built from these.
  */
 import { z } from 'zod';
+import { orderKeyProblem } from './order';
 
 export const ELEMENT_TYPES = ['CUE', 'NOTE', 'GROUP'] as const;
 export const ElementType = z.enum(ELEMENT_TYPES);
@@ -25,19 +26,37 @@ export const Colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour l
 export const MAX_OFFSET_MS = 48 * 3600 * 1000;
 export const OffsetMs = z.number().int().min(-MAX_OFFSET_MS).max(MAX_OFFSET_MS);
 export const DurationMs = z.number().int().min(0).max(MAX_OFFSET_MS);
-/** fractional-indexing keys: base62 digits. */
-export const OrderKey = z
+/**
+ * An order key as the server sends it: base62 digits. Tolerant, so a key stored before keys were
+ * validated still loads (the ordering code places others around it, S16).
+ */
+export const StoredOrderKey = z
   .string()
   .min(1)
   .max(128)
   .regex(/^[0-9A-Za-z]+$/, 'expected a fractional order key');
+/** An order key a client sends: exactly the keys the ordering code accepts (S16). */
+export const OrderKey = StoredOrderKey.superRefine((key, ctx) => {
+  const problem = orderKeyProblem(key);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 export const IsoDateTime = z.iso.datetime({ offset: true });
 
-const text = (max: number) => z.string().max(max);
+/**
+ * A NUL character or half a surrogate pair cannot be stored (PostgreSQL text and jsonb refuse
+ * them): refused here, at the boundary, instead of failing the commit (S16).
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const storable = (s: string) => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+const STORABLE_MESSAGE = 'text must be valid Unicode without NUL characters';
+const text = (max: number) => z.string().max(max).refine(storable, STORABLE_MESSAGE);
+/** A required name: trimmed, not empty, at most `max` characters. */
+const nameText = (max: number) =>
+  z.string().trim().min(1, 'name is required').max(max).refine(storable, STORABLE_MESSAGE);
 
 export const ElementFields = {
   type: ElementType,
-  name: z.string().trim().min(1, 'name is required').max(200),
+  name: nameText(200),
   notes: text(4000),
   departmentId: Id.nullable(),
   priority: Priority,
@@ -46,11 +65,14 @@ export const ElementFields = {
   location: text(200),
   colour: Colour.nullable(),
   parentId: Id.nullable(),
-  orderKey: OrderKey,
+  orderKey: StoredOrderKey,
 };
 
+/** An element as the server sends it (snapshots, patches, REST answers). */
 export const Element = z.strictObject({ id: Id, ...ElementFields });
 export type Element = z.infer<typeof Element>;
+/** An element a client creates: as above, with an order key the ordering code accepts (S16). */
+export const NewElement = z.strictObject({ id: Id, ...ElementFields, orderKey: OrderKey });
 
 /** Fields an update op may set. type and parent/order change through their own ops. */
 export const EDITABLE_FIELDS = [
@@ -81,7 +103,7 @@ export type ElementPatch = z.infer<typeof ElementPatch>;
 
 /** The script's own fields, as ops and snapshots carry them. */
 export const ScriptInfoFields = {
-  name: z.string().trim().min(1, 'name is required').max(200),
+  name: nameText(200),
   status: ScriptStatus,
   notes: text(4000),
   plannedStart: IsoDateTime.nullable(),
@@ -109,7 +131,7 @@ export type Script = z.infer<typeof Script>;
 export const Department = z.strictObject({
   id: Id,
   showId: Id,
-  name: z.string().trim().min(1, 'name is required').max(60),
+  name: nameText(60),
   initials: z
     .string()
     .trim()
@@ -122,7 +144,7 @@ export type Department = z.infer<typeof Department>;
 
 export const Show = z.strictObject({
   id: Id,
-  name: z.string().trim().min(1, 'name is required').max(200),
+  name: nameText(200),
   venue: text(200),
   firstPerformanceAt: IsoDateTime.nullable(),
   endsAt: IsoDateTime.nullable(),
@@ -142,7 +164,7 @@ export type CrewView = z.infer<typeof CrewView>;
 export const CrewAssignment = z.strictObject({
   id: Id,
   showId: Id,
-  name: z.string().trim().min(1, 'name is required').max(120),
+  name: nameText(120),
   email: z.email().max(254).nullable(),
   role: text(120),
   allDepartments: z.boolean(),

@@ -3,9 +3,9 @@
  * The server validates, applies (applyOp), persists with a version bump, then broadcasts.
  */
 import { z } from 'zod';
-import { Element, ElementFields, ElementPatch, Id, MAX_OFFSET_MS, OrderKey, ScriptInfoPatch } from './domain';
+import { ElementFields, ElementPatch, Id, MAX_OFFSET_MS, NewElement, OrderKey, ScriptInfoPatch } from './domain';
 
-export const CreateOp = z.strictObject({ kind: z.literal('create'), element: Element });
+export const CreateOp = z.strictObject({ kind: z.literal('create'), element: NewElement });
 export const UpdateOp = z.strictObject({ kind: z.literal('update'), id: Id, fields: ElementPatch });
 /** Deleting a group keeps its children: they move up one level (same rule as ungroup). */
 export const DeleteOp = z.strictObject({ kind: z.literal('delete'), id: Id });

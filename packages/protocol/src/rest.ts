@@ -3,7 +3,7 @@
  * CrewAssignment); errors are `{ error: { code, message, field? } }` with an HTTP status.
  */
 import { z } from 'zod';
-import { CrewAssignment, Department, Element, ScriptInfoFields, Show } from './domain';
+import { CrewAssignment, Department, IsoDateTime, NewElement, ScriptInfoFields, Show } from './domain';
 
 export const RegisterBody = z.strictObject({
   email: z.email().max(254),
@@ -43,18 +43,37 @@ export const ScriptUpdateBody = z.strictObject({ ...ScriptInfoFields, shared: z.
 export const ScriptDuplicateBody = z.strictObject({ name: ScriptInfoFields.name.optional() });
 
 /** Element create over REST: the same shape as the create op (client-made id). */
-export const ElementCreateBody = Element;
+export const ElementCreateBody = NewElement;
 
 const CrewFields = CrewAssignment.pick({ name: true, email: true, role: true }).shape;
-export const CrewCreateBody = z.strictObject({
-  name: CrewFields.name,
-  email: CrewFields.email.default(null),
-  role: CrewFields.role.default(''),
-  allDepartments: z.boolean().default(false),
-  departmentIds: z.array(z.uuid()).max(100).default([]),
-  /** Days until the link expires (default 30). */
-  expiresInDays: z.number().int().min(1).max(3650).default(30),
-});
+/** The longest a link may live, from now. */
+export const MAX_LINK_DAYS = 3650;
+const ExpiresInDays = z.number().int().min(1).max(MAX_LINK_DAYS);
+/**
+ * An exact expiry ("until tonight 23:30"): an ISO 8601 date-time with its offset, at most
+ * MAX_LINK_DAYS ahead. A time already past is allowed: the link is expired at once (its open
+ * sockets close with 1008 `expired`).
+ */
+const ExpiresAt = IsoDateTime.refine(
+  (t) => Date.parse(t) <= Date.now() + MAX_LINK_DAYS * 86_400_000,
+  `at most ${MAX_LINK_DAYS} days from now`,
+);
+const oneExpiry = (b: { expiresInDays?: number; expiresAt?: string }) =>
+  b.expiresInDays === undefined || b.expiresAt === undefined;
+const ONE_EXPIRY = { message: 'give expiresAt or expiresInDays, not both', path: ['expiresAt'] };
+
+export const CrewCreateBody = z
+  .strictObject({
+    name: CrewFields.name,
+    email: CrewFields.email.default(null),
+    role: CrewFields.role.default(''),
+    allDepartments: z.boolean().default(false),
+    departmentIds: z.array(z.uuid()).max(100).default([]),
+    /** Days until the link expires (default 30 when neither this nor expiresAt is given). */
+    expiresInDays: ExpiresInDays.optional(),
+    expiresAt: ExpiresAt.optional(),
+  })
+  .refine(oneExpiry, ONE_EXPIRY);
 export const CrewUpdateBody = z
   .strictObject({
     name: CrewFields.name,
@@ -62,9 +81,11 @@ export const CrewUpdateBody = z
     role: CrewFields.role,
     allDepartments: z.boolean(),
     departmentIds: z.array(z.uuid()).max(100),
-    expiresInDays: z.number().int().min(1).max(3650),
+    expiresInDays: ExpiresInDays,
+    expiresAt: ExpiresAt,
   })
-  .partial();
+  .partial()
+  .refine(oneExpiry, ONE_EXPIRY);
 
 export interface ApiError {
   error: { code: string; message: string; field?: string };

@@ -61,7 +61,8 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
       },
     },
     bodyLimit: 256 * 1024,
-    trustProxy: true,
+    // Forwarding headers count only from the proxies named in TRUSTED_PROXIES (SPEC P20).
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // Handshake hardening: a request with thousands of headers is refused by Node before ws sees it.
     routerOptions: { maxParamLength: 200 },
   });

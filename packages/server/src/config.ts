@@ -3,6 +3,7 @@
  * README; an invalid value stops the start with a message naming it.
  */
 import { z } from 'zod';
+import { checkProxyEntry, splitProxyList } from './http/trusted-proxies';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -20,6 +21,19 @@ const Env = z.object({
   PUBLIC_URL: z.url().optional(),
   /** Extra origins allowed to make requests and open sockets (comma-separated, exact match). */
   ALLOWED_ORIGINS: z.string().default(''),
+  /**
+   * Proxies whose X-Forwarded-For / -Proto / -Host count (comma-separated addresses, CIDR ranges,
+   * or loopback / linklocal / uniquelocal). Empty: none; the peer address is the client's.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .superRefine((value, ctx) => {
+      for (const entry of splitProxyList(value)) {
+        const problem = checkProxyEntry(entry);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
   /** Secret that signs crew links. Unset: generated once and kept in the database. */
   CUEBE_SECRET: z.string().min(32).optional(),
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -59,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedOrigins: e.ALLOWED_ORIGINS.split(',')
       .map((s) => s.trim().replace(/\/+$/, ''))
       .filter(Boolean),
+    trustedProxies: splitProxyList(e.TRUSTED_PROXIES),
     secret: e.CUEBE_SECRET,
     sessionDays: e.SESSION_DAYS,
     seedDemo: e.SEED_DEMO,

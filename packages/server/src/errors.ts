@@ -69,3 +69,15 @@ export function isUniqueViolation(err: unknown): boolean {
   if (e.code === '23505') return true;
   return e.cause !== undefined && e.cause !== err && isUniqueViolation(e.cause);
 }
+
+/**
+ * PostgreSQL's data exceptions (SQLSTATE class 22: a value out of range, a character it cannot
+ * store): the values at fault are the request's, so the same request fails the same way again.
+ */
+export function isDataException(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | null, i = 0; e && i < 5; i++) {
+    if (typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}

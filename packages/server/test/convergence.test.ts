@@ -97,7 +97,7 @@ describe(`sync client convergence (${backend})`, () => {
       made.push(
         sm.client.submit({
           kind: 'create',
-          element: cue({ name: `LX ${i}`, departmentId: st.LX, orderKey: `a${String(i).padStart(3, '0')}` }),
+          element: cue({ name: `LX ${i}`, departmentId: st.LX, orderKey: `a${String(i).padStart(3, '0')}V` }),
         }),
       );
       // Pull both cables while ops are in flight and broadcasts are on their way.

@@ -5,6 +5,7 @@ import { crew } from '../src/db/schema';
 import type { FanoutMessage } from '../src/hub/fanout';
 import { backend, startServer, type TestServer } from './harness';
 import { api, crewApi, tokenOf, type SmClient } from './http';
+import { Wire } from './hub-wire';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -153,6 +154,32 @@ describe(`crew links (${backend})`, () => {
     expect(w.seen).toContainEqual(expect.objectContaining({ type: 'access', reason: 'changed', crewId: c.id }));
   });
 
+  it('P6 an exact expiry (expiresAt, with its offset) is kept to the second; one already past expires the link at once', async () => {
+    const tonight = new Date(Date.now() + 5 * 3_600_000);
+    tonight.setUTCSeconds(0, 0);
+    const withOffset = tonight.toISOString().replace('Z', '+00:00');
+    const c = await add({ expiresAt: withOffset });
+    expect(c.expiresAt).toBe(tonight.toISOString());
+    expect(c.status).toBe('active');
+    const crewClient = crewApi(s, tokenOf(c.link));
+    expect((await crewClient.get('/api/crew-access/me')).status).toBe(200);
+
+    const scriptId: string = (await sm.post(`/api/shows/${showId}/scripts`, { name: 'Tonight', shared: true })).body
+      .script.id;
+    const wire = await Wire.hello(s, scriptId, { token: tokenOf(c.link) });
+    await wire.next('welcome');
+    const past = await sm.patch(`/api/crew/${c.id}`, { expiresAt: new Date(Date.now() - 60_000).toISOString() });
+    expect(past.status).toBe(200);
+    expect(past.body.crew.status).toBe('expired');
+    // Its open socket reconnects for the new expiry (4010), and the link no longer opens anything.
+    expect((await wire.closed).code).toBe(4010);
+    const again = await Wire.hello(s, scriptId, { token: tokenOf(c.link) });
+    expect(await again.closed).toEqual({ code: 1008, reason: 'expired' });
+    const me = await crewClient.get('/api/crew-access/me');
+    expect(me.status).toBe(401);
+    expect(me.body.error.code).toBe('EXPIRED');
+  });
+
   it('draws the link as a QR code (SVG)', async () => {
     const c = await add();
     const res = await sm.get(`/api/crew/${c.id}/qr.svg`);
@@ -172,6 +199,10 @@ describe(`crew links (${backend})`, () => {
     [{ expiresInDays: 0 }, 'expiresInDays'],
     [{ expiresInDays: 'forever' }, 'expiresInDays'],
     [{ token: 'chosen' }, 'token'],
+    [{ expiresAt: 'tonight 23:30' }, 'expiresAt'],
+    [{ expiresAt: '2026-12-04T23:30:00' }, 'expiresAt'],
+    [{ expiresAt: new Date(Date.now() + 3651 * 86_400_000).toISOString() }, 'expiresAt'],
+    [{ expiresAt: new Date(Date.now() + 86_400_000).toISOString(), expiresInDays: 2 }, 'expiresAt'],
   ])('bad crew body %j → 400 naming %s, nothing written', async (override, field) => {
     const before = await s.database.db.select().from(crew);
     const res = await sm.post(`/api/shows/${showId}/crew`, { name: 'X', departmentIds: [lx], ...override });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Department } from '@cuebe/protocol';
 import { hubOf } from '../src/hub';
 import { backend, startServer, type TestServer } from './harness';
-import { api, element, tokenOf, type SmClient } from './http';
+import { api, client, element, sessionCookie, tokenOf, type SmClient } from './http';
 import { Wire, type Closed } from './hub-wire';
 import { makeCrew } from './hub-fixtures';
 
@@ -49,6 +49,13 @@ describe(`hub access changes (${backend})`, () => {
     open.push(w);
     await w.next('welcome');
     return w;
+  }
+
+  /** The socket still answers (a ping gets its pong). */
+  async function stillOpen(w: Wire): Promise<void> {
+    const id = Math.floor(Math.random() * 1e9);
+    w.send({ type: 'ping', id, t0: 0 });
+    await w.next('pong', (m) => m.id === id);
   }
 
   /** Run the REST call and return how each socket closed, and how long after the call began. */
@@ -149,13 +156,44 @@ describe(`hub access changes (${backend})`, () => {
     for (const r of rs) expect(r.code).toBe(4004);
   });
 
-  it('P6 logging out closes that SM\'s sockets with 1008 "logged-out"', async () => {
+  it('P6 logging out ends that session only: its sockets close 1008 "logged-out", another session\'s stay open', async () => {
     const other = await api(s);
     const show = await other.post('/api/shows', { name: 'Lear' });
     const sid = (await other.post(`/api/shows/${show.body.show.id}/scripts`, { name: 'Act 1' })).body.script.id;
-    const w = await live(sid, { cookie: other.cookie });
-    const [r] = await closesAfter(() => other.post('/api/auth/logout'), w);
+    // The same account logged in on a second device.
+    const login = await client(s, () => ({})).post('/api/auth/login', { email: other.email, password: other.password });
+    const tablet = sessionCookie(login.headers)!;
+    const here = await live(sid, { cookie: other.cookie });
+    const there = await live(sid, { cookie: tablet });
+    const [r] = await closesAfter(() => other.post('/api/auth/logout'), here);
     expect(r).toMatchObject({ code: 1008, reason: 'logged-out' });
+    await stillOpen(there);
+    expect((await client(s, () => ({ cookie: tablet })).get('/api/auth/me')).status).toBe(200);
+    expect((await other.get('/api/auth/me')).status).toBe(401);
+  });
+
+  it('P6 "log out everywhere" ends every session of the account: all its sockets close 1008 "logged-out"', async () => {
+    const other = await api(s);
+    const show = await other.post('/api/shows', { name: 'Lear' });
+    const sid = (await other.post(`/api/shows/${show.body.show.id}/scripts`, { name: 'Act 1' })).body.script.id;
+    const login = await client(s, () => ({})).post('/api/auth/login', { email: other.email, password: other.password });
+    const tablet = sessionCookie(login.headers)!;
+    const bystander = await live(await script(), { cookie: sm.cookie });
+    const here = await live(sid, { cookie: other.cookie });
+    const there = await live(sid, { cookie: tablet });
+    let answer: { status: number; body: { sessionsEnded?: number } } | undefined;
+    const closed = await closesAfter(
+      async () => {
+        answer = await client(s, () => ({ cookie: tablet })).post('/api/auth/logout-everywhere');
+      },
+      here,
+      there,
+    );
+    expect(answer).toMatchObject({ status: 200, body: { sessionsEnded: 2 } });
+    for (const r of closed) expect(r).toMatchObject({ code: 1008, reason: 'logged-out' });
+    expect((await other.get('/api/auth/me')).status).toBe(401);
+    expect((await client(s, () => ({ cookie: tablet })).get('/api/auth/me')).status).toBe(401);
+    await stillOpen(bystander);
   });
 
   it('P6 a link that expires while connected is closed 1008 "expired" within 1 s of its expiry', async () => {

@@ -127,7 +127,7 @@ export function cue(fields: Partial<Element> = {}): Element {
     location: '',
     colour: null,
     parentId: null,
-    orderKey: `a${String(counter).padStart(6, '0')}`,
+    orderKey: `a${String(counter).padStart(6, '0')}V`,
     ...fields,
   };
 }

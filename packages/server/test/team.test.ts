@@ -169,6 +169,34 @@ describe(`production team (${backend})`, () => {
     expect((await owner.get(`/api/scripts/${scriptId}`)).status).toBe(200);
   });
 
+  it('P13 an editor and a viewer get 403 "only the show’s owner" on every crew-link route, nothing changed; a stranger 404', async () => {
+    const { owner, showId, team } = await production({ Eddie: 'editor', Vera: 'viewer' });
+    const made = await owner.post(`/api/shows/${showId}/crew`, { name: 'Sam', allDepartments: true });
+    expect(made.status).toBe(201);
+    const crewId: string = made.body.crew.id;
+    const stranger = await api(s);
+    const routes = (who: SmClient) => [
+      () => who.get(`/api/crew/${crewId}/qr.svg`),
+      () => who.patch(`/api/crew/${crewId}`, { name: 'Changed' }),
+      () => who.post(`/api/crew/${crewId}/rotate`),
+      () => who.post(`/api/crew/${crewId}/revoke`),
+      () => who.del(`/api/crew/${crewId}`),
+    ];
+    for (const member of [team.Eddie!, team.Vera!])
+      for (const call of routes(member)) {
+        const res = await call();
+        expect(res.status).toBe(403);
+        expect(res.body.error).toMatchObject({ code: 'FORBIDDEN', message: 'only the show’s owner can do this' });
+      }
+    for (const call of routes(stranger)) {
+      const res = await call();
+      expect(res.status).toBe(404);
+      expect(res.body.error.message).toBe('crew member not found');
+    }
+    const after = await owner.get(`/api/shows/${showId}/crew`);
+    expect(after.body.crew).toEqual([made.body.crew]);
+  });
+
   it('P14 removing a member closes their sockets on that show at once (1008 "removed"); nobody else’s', async () => {
     const { owner, showId, scriptId, team } = await production({ Eddie: 'editor', Vera: 'viewer' });
     const eddie = team.Eddie!;

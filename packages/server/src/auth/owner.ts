@@ -4,7 +4,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import type { Conn } from '../db/open';
-import { crew, departments, scripts, shows } from '../db/schema';
+import { departments, scripts, shows } from '../db/schema';
 import { notFound } from '../errors';
 
 export async function ownedShow(db: Conn, userId: string, showId: string) {
@@ -34,14 +34,4 @@ export async function ownedDepartment(db: Conn, userId: string, departmentId: st
     .where(and(eq(departments.id, departmentId), eq(shows.ownerId, userId)));
   if (!row) throw notFound('department');
   return row.department;
-}
-
-export async function ownedCrew(db: Conn, userId: string, crewId: string) {
-  const [row] = await db
-    .select({ crew })
-    .from(crew)
-    .innerJoin(shows, eq(shows.id, crew.showId))
-    .where(and(eq(crew.id, crewId), eq(shows.ownerId, userId)));
-  if (!row) throw notFound('crew member');
-  return row.crew;
 }

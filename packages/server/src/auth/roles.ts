@@ -7,7 +7,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { ShowRole } from '@cuebe/protocol';
 import type { Conn } from '../db/open';
-import { departments, scripts, showMembers, shows } from '../db/schema';
+import { crew, departments, scripts, showMembers, shows } from '../db/schema';
 import { forbidden, notFound } from '../errors';
 
 /** What a request needs: to read, to change scripts, or to be the owner. */
@@ -79,4 +79,21 @@ export async function departmentFor(db: Conn, userId: string, departmentId: stri
   if (!row || !role) throw notFound('department');
   if (!allows(role, need)) refuse(role, need);
   return { department: row.department, role };
+}
+
+/**
+ * The crew member (link) and the account's role on its show, when the role covers `need`. A team
+ * member asking for what only the owner may do is told so (403, P13), not "not found".
+ */
+export async function crewFor(db: Conn, userId: string, crewId: string, need: Need) {
+  const [row] = await db
+    .select({ crew, ownerId: shows.ownerId, memberRole: showMembers.role })
+    .from(crew)
+    .innerJoin(shows, eq(shows.id, crew.showId))
+    .leftJoin(showMembers, and(eq(showMembers.showId, shows.id), eq(showMembers.userId, userId)))
+    .where(eq(crew.id, crewId));
+  const role = row ? roleOf(userId, row.ownerId, row.memberRole) : null;
+  if (!row || !role) throw notFound('crew member');
+  if (!allows(role, need)) refuse(role, need);
+  return { crew: row.crew, role };
 }

@@ -40,6 +40,12 @@ export async function deleteSession(db: Conn, sessionId: string): Promise<void> 
   await db.delete(sessions).where(eq(sessions.id, sessionId));
 }
 
+/** End every session of an account ("log out everywhere"); how many there were. */
+export async function deleteSessionsOf(db: Conn, userId: string): Promise<number> {
+  const gone = await db.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });
+  return gone.length;
+}
+
 /** Read one cookie from a Cookie header (the socket upgrade has no Fastify cookie parsing). */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;

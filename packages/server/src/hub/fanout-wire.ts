@@ -68,6 +68,7 @@ const AccessMessage = z.strictObject({
   scriptId: SomeId.optional(),
   showId: SomeId.optional(),
   userId: SomeId.optional(),
+  sessionId: SomeId.optional(),
 });
 
 const Name = z.string().max(500);

@@ -31,7 +31,8 @@ export type FanoutMessage =
   | { type: 'playback'; origin: string; scriptId: string; version: number; state: PlaybackState }
   /**
    * Who may see what changed: close the matching sockets (crewId: one link; scriptId: all crew
-   * of a script, or everyone when deleted; showId: all of a show; userId: an SM's sockets).
+   * of a script, or everyone when deleted; showId: all of a show; userId: an SM's sockets;
+   * sessionId with it: only the sockets of that one session, P6).
    */
   | {
       type: 'access';
@@ -41,6 +42,7 @@ export type FanoutMessage =
       scriptId?: string;
       showId?: string;
       userId?: string;
+      sessionId?: string;
     }
   /**
    * Every socket one node holds on a script, in full (not a delta): sent on joins and leaves

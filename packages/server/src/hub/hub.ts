@@ -567,6 +567,7 @@ function closeFor(reason: AccessReason): { code: number; reason: string } {
 function affected(id: Identity, scriptId: string, msg: AccessMessage): boolean {
   if (msg.crewId !== undefined && !(id.role === 'crew' && id.crewId === msg.crewId)) return false;
   if (msg.userId !== undefined && !(id.role === 'sm' && id.userId === msg.userId)) return false;
+  if (msg.sessionId !== undefined && !(id.role === 'sm' && id.sessionId === msg.sessionId)) return false;
   if (msg.scriptId !== undefined && scriptId !== msg.scriptId) return false;
   if (msg.showId !== undefined && id.showId !== msg.showId) return false;
   if (msg.crewId === undefined && msg.userId === undefined && msg.reason !== 'deleted' && id.role === 'sm')

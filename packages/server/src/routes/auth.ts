@@ -11,13 +11,13 @@ import { clearSessionCookie, setSessionCookie } from '../auth/cookie';
 import { currentUser } from '../auth/guard';
 import { dummyHash, hashPassword, verifyPassword } from '../auth/password';
 import { FailureLimiter } from '../auth/rate-limit';
-import { createSession, deleteSession } from '../auth/sessions';
+import { createSession, deleteSession, deleteSessionsOf } from '../auth/sessions';
 
 /** 5 failed logins per IP and email in 15 minutes, then 429 until the oldest failure ages out. */
 export const LOGIN_LIMIT = { max: 5, windowMs: 15 * 60 * 1000 };
 /**
- * And a looser one per email alone: the client IP comes from X-Forwarded-For (the server may sit
- * behind a proxy), which a guesser can vary, so this caps guesses at one account whatever the IP.
+ * And a looser one per email alone: a guesser with many addresses (a botnet, or the forwarded
+ * addresses a trusted proxy passes on) still gets only this many guesses at one account.
  */
 export const LOGIN_LIMIT_PER_EMAIL = { max: 50, windowMs: 15 * 60 * 1000 };
 
@@ -54,6 +54,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.post('/api/auth/login', async (req, reply) => {
     const body = parse(LoginBody, req.body);
     const email = normaliseEmail(body.email);
+    // req.ip: the peer, or the client a proxy in TRUSTED_PROXIES names (SPEC P20).
     const key = `${req.ip}\n${email}`;
     const wait = Math.max(limiter.retryAfter(key), perEmail.retryAfter(email));
     if (wait > 0) {
@@ -74,14 +75,31 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return { user: toUser(row) };
   });
 
+  // Log-out ends this session only: the account's other sessions (another browser, a tablet at
+  // the desk) keep their sockets (P6). Ending all of them is its own, explicit request.
   app.post('/api/auth/logout', async (req, reply) => {
     const user = await currentUser(ctx, req);
     if (user) {
       await deleteSession(db, user.sessionId);
-      await ctx.fanout.publish({ type: 'access', origin: ctx.fanout.nodeId, reason: 'logged-out', userId: user.id });
+      await ctx.fanout.publish({
+        type: 'access',
+        origin: ctx.fanout.nodeId,
+        reason: 'logged-out',
+        userId: user.id,
+        sessionId: user.sessionId,
+      });
     }
     clearSessionCookie(reply, ctx.config);
     return reply.status(204).send();
+  });
+
+  app.post('/api/auth/logout-everywhere', async (req, reply) => {
+    const user = await currentUser(ctx, req);
+    if (!user) throw unauthorized();
+    const ended = await deleteSessionsOf(db, user.id);
+    await ctx.fanout.publish({ type: 'access', origin: ctx.fanout.nodeId, reason: 'logged-out', userId: user.id });
+    clearSessionCookie(reply, ctx.config);
+    return { sessionsEnded: ended };
   });
 
   app.get('/api/auth/me', async (req) => {

@@ -14,12 +14,18 @@ import { badRequest, conflict } from '../errors';
 import type { AccessReason } from '../hub/fanout';
 import { IdParam, parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
-import { ownedCrew } from '../auth/owner';
-import { showFor } from '../auth/roles';
+import { crewFor, showFor } from '../auth/roles';
 import { crewLink, crewStatus, linkBase, toCrewWithLink, tokenHashFor } from '../auth/crew-link';
 
 const DAY_MS = 86_400_000;
 const CrewParam = IdParam('crewId');
+
+/** The expiry a body asks for: an exact time, or days from now; undefined when it names none. */
+function expiryOf(body: { expiresAt?: string; expiresInDays?: number }): Date | undefined {
+  if (body.expiresAt !== undefined) return new Date(body.expiresAt);
+  if (body.expiresInDays !== undefined) return new Date(Date.now() + body.expiresInDays * DAY_MS);
+  return undefined;
+}
 
 /** Answers that carry a live link: no cache may keep a copy. */
 const noStore = (reply: FastifyReply) => reply.header('Cache-Control', 'no-store');
@@ -72,7 +78,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
         role: body.role,
         allDepartments: body.allDepartments,
         departmentIds,
-        expiresAt: new Date(Date.now() + body.expiresInDays * DAY_MS),
+        expiresAt: expiryOf(body) ?? new Date(Date.now() + 30 * DAY_MS),
         generation: 0,
         tokenHash: tokenHashFor(ctx, id, 0),
       })
@@ -85,7 +91,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const user = await requireUser(ctx, req);
     const { crewId } = parse(CrewParam, req.params);
     const body = parse(CrewUpdateBody, req.body);
-    const before = await ownedCrew(db, user.id, crewId);
+    const before = (await crewFor(db, user.id, crewId, 'own')).crew;
     const all = body.allDepartments ?? before.allDepartments;
     const ids = body.departmentIds ?? before.departmentIds;
     const departmentIds =
@@ -96,7 +102,8 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
     if (body.name !== undefined) set.name = body.name;
     if (body.email !== undefined) set.email = body.email;
     if (body.role !== undefined) set.role = body.role;
-    if (body.expiresInDays !== undefined) set.expiresAt = new Date(Date.now() + body.expiresInDays * DAY_MS);
+    const expiresAt = expiryOf(body);
+    if (expiresAt) set.expiresAt = expiresAt;
     const [row] = await db.update(crew).set(set).where(eq(crew.id, crewId)).returning();
     const viewChanged =
       all !== before.allDepartments || [...departmentIds].sort().join() !== [...before.departmentIds].sort().join();
@@ -111,7 +118,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
     noStore(reply);
     const user = await requireUser(ctx, req);
     const { crewId } = parse(CrewParam, req.params);
-    const before = await ownedCrew(db, user.id, crewId);
+    const before = (await crewFor(db, user.id, crewId, 'own')).crew;
     const generation = before.generation + 1;
     // A new link is a working link again, even after a revoke.
     const [row] = await db
@@ -127,7 +134,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
     noStore(reply);
     const user = await requireUser(ctx, req);
     const { crewId } = parse(CrewParam, req.params);
-    const before = await ownedCrew(db, user.id, crewId);
+    const before = (await crewFor(db, user.id, crewId, 'own')).crew;
     const [row] = before.revokedAt
       ? [before]
       : await db.update(crew).set({ revokedAt: new Date() }).where(eq(crew.id, crewId)).returning();
@@ -138,7 +145,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.delete('/api/crew/:crewId', async (req, reply) => {
     const user = await requireUser(ctx, req);
     const { crewId } = parse(CrewParam, req.params);
-    await ownedCrew(db, user.id, crewId);
+    await crewFor(db, user.id, crewId, 'own');
     await db.delete(crew).where(eq(crew.id, crewId));
     await closeSockets(crewId, 'removed');
     return reply.status(204).send();
@@ -147,7 +154,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.get('/api/crew/:crewId/qr.svg', async (req, reply) => {
     const user = await requireUser(ctx, req);
     const { crewId } = parse(CrewParam, req.params);
-    const row = await ownedCrew(db, user.id, crewId);
+    const row = (await crewFor(db, user.id, crewId, 'own')).crew;
     if (crewStatus(row) === 'revoked') throw conflict('this link is revoked; rotate it to make a new one');
     const svg = await QRCode.toString(crewLink(ctx, linkBase(ctx, req), row), {
       type: 'svg',

@@ -20,7 +20,7 @@ import {
 import type { Conn, Database, Db } from '../db/open';
 import type { Param, PreparedStatement } from '../db/prepared';
 import { departments, elements, ops, scripts, type FieldMeta } from '../db/schema';
-import { AppError, isUnavailable, isUniqueViolation } from '../errors';
+import { AppError, isDataException, isUnavailable, isUniqueViolation } from '../errors';
 import { toDepartment, toElement, toScriptHeader, toScriptInfo } from './rows';
 
 /** Who made a change. id: the user or crew id; deviceId: which of their devices. */
@@ -142,6 +142,8 @@ export class ScriptStore {
       if (err instanceof Duplicate) return this.duplicate(input.scriptId, err.opId);
       if (isUniqueViolation(err) && constraintOf(err) === 'elements_pkey')
         throw new AppError(400, 'BAD_OP', 'an element id is already used by another script');
+      // A value the database cannot hold: this op would fail the same way on every retry (S16).
+      if (isDataException(err)) throw new AppError(400, 'BAD_OP', 'the database cannot store a value in this op');
       throw toAppError(err);
     }
   }
@@ -379,8 +381,13 @@ function plan(input: CommitInput, before: LoadedState, departmentIds: ReadonlySe
   try {
     applied = applyOp(before.state, op, { departmentIds });
   } catch (err) {
+    // applyOp throws only OpError (S16); anything else here is still this op's, on this state.
     if (err instanceof OpError) throw new AppError(err.code === 'NOT_FOUND' ? 404 : 400, 'BAD_OP', err.message);
-    throw err;
+    throw new AppError(
+      400,
+      'BAD_OP',
+      `this change cannot be applied: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const { patch, prev, state } = applied;
   const at = new Date().toISOString();
