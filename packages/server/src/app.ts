@@ -12,7 +12,7 @@ import { LIMITS } from '@cuebe/protocol';
 import type { Config } from './config';
 import type { AppContext } from './context';
 import type { Database } from './db/open';
-import { AppError } from './errors';
+import { AppError, isUnavailable } from './errors';
 import { LocalFanout, type Fanout } from './hub/fanout';
 import { RedisFanout } from './hub/redis-fanout';
 import { createReferenceClock, type ReferenceClock } from './clock/reference';
@@ -125,6 +125,14 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
       return reply.status(413).send({ error: { code: 'TOO_LARGE', message: 'request body too large' } });
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
       return reply.status(e.statusCode).send({ error: { code: 'BAD_MESSAGE', message: e.message } });
+    // A read anywhere on the way (the session, the script's access) met a database fault: the
+    // request was not served, and the same request later may be (SPEC F1).
+    if (isUnavailable(err)) {
+      req.log.warn({ err }, 'database unavailable');
+      return reply
+        .status(503)
+        .send({ error: { code: 'UNAVAILABLE', message: 'the database is unavailable; try again shortly' } });
+    }
     req.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
   });
