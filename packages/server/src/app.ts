@@ -17,6 +17,7 @@ import { LocalFanout, type Fanout } from './hub/fanout';
 import { RedisFanout } from './hub/redis-fanout';
 import { createReferenceClock, type ReferenceClock } from './clock/reference';
 import { registerMetrics } from './http/metrics-route';
+import { BackgroundProbe, type Dependency } from './http/readiness';
 import { allowedOrigins, originAllowed } from './http/origin';
 import { loadSecret } from './auth/tokens';
 import { ScriptStore } from './scripts/store';
@@ -138,11 +139,20 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
   });
 
   app.get('/healthz', async () => ({ ok: true, node: fanout.nodeId }));
+  // Each dependency reports a synchronous status kept up to date in the background (F2).
+  const databaseReady = new BackgroundProbe('database', () => database.db.execute('select 1'), {
+    intervalMs: 500,
+    timeoutMs: 1_000,
+    reason: 'database not ready',
+  });
+  app.addHook('onClose', async () => databaseReady.stop());
+  await databaseReady.first;
+  const required: Dependency[] = [databaseReady];
   app.get('/readyz', async (_req, reply) => {
-    try {
-      await database.db.execute('select 1');
-    } catch {
-      return reply.status(503).send({ ok: false, database: database.kind });
+    for (const dependency of required) {
+      const status = dependency.status();
+      if (!status.ready)
+        return reply.status(503).send({ ok: false, database: database.kind, error: status.reason ?? dependency.name });
     }
     if (!config.redisUrl) return { ok: true, database: database.kind };
     // Redis is reported, not required: a node cut off from Redis still serves every client

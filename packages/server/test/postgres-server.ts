@@ -1,11 +1,12 @@
 /**
  * A PostgreSQL cluster of the test's own (initdb in a temporary directory, its own port), so a
  * test can terminate its backends, restart it or freeze it without disturbing the shared server
- * or other test files. The postmaster runs in a process group of its own: freezing the group
- * (SIGSTOP) stops it and every backend at once, as a hung machine would.
+ * or other test files. Freezing it stops (SIGSTOP) the postmaster and then every process it
+ * forked, as a hung machine would; each backend leads a process group of its own, so they are
+ * found by parent id rather than signalled as one group.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -28,7 +29,7 @@ export interface TestPostgres {
   terminateBackends(): Promise<number>;
   /** Stop it ('fast': a clean shutdown that ends every session; 'immediate': like a crash) and start it again. */
   restart(mode?: 'fast' | 'immediate'): Promise<void>;
-  /** SIGSTOP the postmaster and every backend. */
+  /** SIGSTOP the postmaster and every process it forked (backends, background workers). */
   freeze(): void;
   /** SIGCONT them. */
   resume(): void;
@@ -41,6 +42,23 @@ function owner(): { uid: number; gid: number } | null {
   const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
   return { uid, gid };
+}
+
+/** Processes whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // pid (comm) state ppid …: comm may hold spaces, so read after its closing parenthesis.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(name));
+    } catch {
+      // it ended meanwhile
+    }
+  }
+  return out;
 }
 
 export async function startPostgres(bin: string): Promise<TestPostgres> {
@@ -61,7 +79,7 @@ export async function startPostgres(bin: string): Promise<TestPostgres> {
     const p = spawn(
       join(bin, 'postgres'),
       ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
-      { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
+      { ...ids, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     proc = p;
     let log = '';
@@ -92,13 +110,22 @@ export async function startPostgres(bin: string): Promise<TestPostgres> {
     await new Promise<void>((resolve) => {
       p.once('exit', () => resolve());
       // A frozen cluster cannot act on a signal until it runs again.
-      process.kill(-p.pid!, 'SIGCONT');
+      all('SIGCONT');
       p.kill(signal);
     });
   };
 
-  const group = (signal: NodeJS.Signals) => {
-    if (proc?.pid) process.kill(-proc.pid, signal);
+  const all = (signal: NodeJS.Signals) => {
+    const pid = proc?.pid;
+    if (!pid) return;
+    process.kill(pid, signal);
+    for (const child of childrenOf(pid)) {
+      try {
+        process.kill(child, signal);
+      } catch {
+        // it ended meanwhile
+      }
+    }
   };
 
   await start();
@@ -127,8 +154,8 @@ export async function startPostgres(bin: string): Promise<TestPostgres> {
       await stop(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
       await start();
     },
-    freeze: () => group('SIGSTOP'),
-    resume: () => group('SIGCONT'),
+    freeze: () => all('SIGSTOP'),
+    resume: () => all('SIGCONT'),
     async close() {
       await stop('SIGQUIT');
       rmSync(dir, { recursive: true, force: true });

@@ -51,6 +51,10 @@ const MAX_EARLY_FRAMES = 100;
 const MAX_QUEUED_OPS = 200;
 
 /** A viewer on the show's team reads only (docs/SPEC.md P12). */
+/** The `error` (no opId) an SM gets while a commit of theirs waits on the database (F3, PROTOCOL.md). */
+export const SAVING_DELAYED =
+  'saving is delayed: the database is not answering; your edits are kept and are saved when it answers';
+
 const VIEWER_READ_ONLY = 'you are a viewer on this show: you can read the script but not change it';
 
 export class Connection {
@@ -63,6 +67,9 @@ export class Connection {
   private readonly bucket: TokenBucket;
   private authTimer: NodeJS.Timeout | null;
   private expiryTimer: NodeJS.Timeout | null = null;
+  private joinTimer: NodeJS.Timeout | null = null;
+  /** An SM was told saving is delayed, and no commit has gone through since. */
+  private toldDelayed = false;
   private opChain: Promise<void> = Promise.resolve();
   private opsQueued = 0;
   private commandChain: Promise<void> = Promise.resolve();
@@ -134,7 +141,8 @@ export class Connection {
     this.state = 'closed';
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.authTimer = this.expiryTimer = null;
+    if (this.joinTimer) clearTimeout(this.joinTimer);
+    this.authTimer = this.expiryTimer = this.joinTimer = null;
     this.early = [];
     if (this.counted && this.identity) socketsOpen.dec({ role: this.identity.role });
     this.counted = false;
@@ -160,6 +168,13 @@ export class Connection {
     if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = null;
     this.state = 'auth';
+    // Every read of the handshake is bounded by the database timeouts, which are longer than a
+    // device should wait in silence: past the deadline it is told to come back (F4).
+    this.joinTimer = setTimeout(() => {
+      this.joinTimer = null;
+      if (!this.member?.welcomed)
+        this.close(CloseCode.TRY_AGAIN_LATER, 'the database is not answering; try again shortly');
+    }, this.hub.options.joinDeadlineMs);
     void this.handshake(hello.data);
   }
 
@@ -221,6 +236,8 @@ export class Connection {
       if (this.closed) return;
       this.send({ type: 'playback', version: playback.version, state: playback, serverTime: this.hub.now() });
       this.state = 'ready';
+      if (this.joinTimer) clearTimeout(this.joinTimer);
+      this.joinTimer = null;
       socketsOpen.inc({ role: identity.role });
       this.counted = true;
       const early = this.early;
@@ -315,7 +332,7 @@ export class Connection {
       );
     this.commandsQueued++;
     this.commandChain = this.commandChain
-      .then(() => runCommand(this.hub, this.commandSender, msg))
+      .then(() => this.whileSaving(runCommand(this.hub, this.commandSender, msg)))
       .catch((err) => this.fail(err, 'command'))
       .finally(() => this.commandsQueued--);
   }
@@ -348,7 +365,27 @@ export class Connection {
     if (this.opsQueued >= MAX_QUEUED_OPS)
       return this.sendError(ErrorCode.RATE_LIMITED, 'too many ops waiting; slow down', msg.opId);
     this.opsQueued++;
-    this.opChain = this.opChain.then(() => this.runOp(msg)).finally(() => this.opsQueued--);
+    this.opChain = this.opChain.then(() => this.whileSaving(this.runOp(msg))).finally(() => this.opsQueued--);
+  }
+
+  /**
+   * A commit that waits on the database longer than a person waits for a save tells the SM so,
+   * once per stall, long before the database timeouts answer the op itself (F3).
+   */
+  private async whileSaving<T>(saving: Promise<T>): Promise<T> {
+    const timer = setTimeout(() => {
+      if (this.toldDelayed || this.closed) return;
+      this.toldDelayed = true;
+      this.send(errorMessage(ErrorCode.UNAVAILABLE, SAVING_DELAYED));
+    }, this.hub.options.saveDelayNoticeMs);
+    const started = performance.now();
+    try {
+      return await saving;
+    } finally {
+      clearTimeout(timer);
+      // Answered in time (committed or refused): the database answers again.
+      if (performance.now() - started < this.hub.options.saveDelayNoticeMs) this.toldDelayed = false;
+    }
   }
 
   /** Commit → ack (with conflicts) → publish: persist first, broadcast second. */

@@ -47,6 +47,10 @@ export interface HubOptions {
   presenceDelayMs: number;
   /** Interval of ws-level pings; a socket that has not answered the previous one is dropped. */
   heartbeatMs: number;
+  /** A hello not welcomed within this long (the database is not answering) is closed 1013 (F4). */
+  joinDeadlineMs: number;
+  /** An SM whose op or command has waited this long for the database is told saving is delayed (F3). */
+  saveDelayNoticeMs: number;
 }
 
 export function defaultHubOptions(): HubOptions {
@@ -63,6 +67,8 @@ export function defaultHubOptions(): HubOptions {
     recentSize: 512,
     presenceDelayMs: 50,
     heartbeatMs: 30_000,
+    joinDeadlineMs: 4_000,
+    saveDelayNoticeMs: 1_500,
   };
 }
 
