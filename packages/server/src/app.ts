@@ -77,7 +77,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
   const ctx: AppContext = {
     config,
     database,
-    store: new ScriptStore(database),
+    store: new ScriptStore(database, () => clock.now()),
     playback: new PlaybackStore(database.db),
     fanout,
     secret,

@@ -21,6 +21,8 @@ export interface NodeProcess {
   /** How it ended (exit code or signal), or null while it runs. */
   exit(): number | NodeJS.Signals | null;
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Step its wall clock by `clockStepMs` (skew-clock.mjs), and wait until it has. */
+  stepClock(): Promise<void>;
 }
 
 export interface NodeOptions {
@@ -30,13 +32,15 @@ export interface NodeOptions {
   redisUrl?: string;
   /** Shift this node's clock (Date.now and the monotonic wall clock) by this many ms. */
   clockSkewMs?: number;
+  /** Each `stepClock()` steps this node's wall clock (Date.now only) by this many ms. */
+  clockStepMs?: number;
   env?: Record<string, string>;
 }
 
 export async function startNode(opts: NodeOptions): Promise<NodeProcess> {
   const port = await freePort();
   const args = ['--import', 'tsx'];
-  if (opts.clockSkewMs) args.push('--import', skewModule);
+  if (opts.clockSkewMs || opts.clockStepMs) args.push('--import', skewModule);
   args.push('packages/server/src/main.ts');
   const inherited = { ...process.env };
   delete inherited.REDIS_URL;
@@ -52,6 +56,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeProcess> {
       SEED_DEMO: 'false',
       LOG_LEVEL: 'warn',
       CUEBE_TEST_CLOCK_SKEW_MS: String(opts.clockSkewMs ?? 0),
+      CUEBE_TEST_CLOCK_STEP_MS: String(opts.clockStepMs ?? 0),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,6 +88,15 @@ export async function startNode(opts: NodeOptions): Promise<NodeProcess> {
     port,
     output,
     exit: () => proc.exitCode ?? proc.signalCode,
+    async stepClock() {
+      const seen = output.join('').split('clock stepped').length;
+      proc.kill('SIGUSR2');
+      await waitFor(
+        () => output.join('').split('clock stepped').length > seen,
+        5_000,
+        `node ${opts.name} to step its clock`,
+      );
+    },
     async kill(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       await new Promise<void>((resolve) => {

@@ -24,7 +24,7 @@ export async function call(
 ): Promise<Answer> {
   const headers: Record<string, string> = { origin: base };
   if (opts.cookie) headers.cookie = opts.cookie;
-  if (opts.token) headers['x-crew-token'] = opts.token;
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
   if (opts.json !== undefined) {
     headers['content-type'] = 'application/json';
@@ -141,7 +141,7 @@ export async function makeNodeStage(
 /** A socket that says hello and records every message and how it closed. */
 export class NodeSocket {
   readonly messages: ServerMessage[] = [];
-  closed: { code: number; reason: string } | null = null;
+  closed: { code: number; reason: string; at: number } | null = null;
   readonly openedAt = performance.now();
   private readonly ws: WebSocket;
 
@@ -170,7 +170,7 @@ export class NodeSocket {
       const parsed = ServerMessage.safeParse(JSON.parse(String(data)));
       if (parsed.success) this.messages.push(parsed.data);
     });
-    this.ws.on('close', (code, reason) => (this.closed = { code, reason: String(reason) }));
+    this.ws.on('close', (code, reason) => (this.closed = { code, reason: String(reason), at: Date.now() }));
     this.ws.on('error', () => {});
   }
 

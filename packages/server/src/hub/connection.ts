@@ -74,7 +74,7 @@ export class Connection {
   private opsQueued = 0;
   private commandChain: Promise<void> = Promise.resolve();
   private commandsQueued = 0;
-  private lastQuietErrorAt = 0;
+  private lastQuietErrorAt = -Infinity;
   /** Counted in the open-sockets gauge (from its welcome to its close). */
   private counted = false;
 
@@ -85,9 +85,10 @@ export class Connection {
     private readonly sm: SmCredential,
   ) {
     const o = hub.options;
+    // Rates refill on the monotonic clock: a wall-clock step back must not starve a sender (F6).
     this.bucket = new TokenBucket(
       { perSecond: o.messagesPerSecond, burst: o.messageBurst, abuseLimit: o.abuseLimit, abuseWindowMs: 10_000 },
-      Date.now(),
+      performance.now(),
     );
     this.authTimer = setTimeout(
       () => this.close(CloseCode.AUTH_TIMEOUT, `no hello within ${Math.round(o.authTimeoutMs / 1000)} s`),
@@ -105,7 +106,7 @@ export class Connection {
     if (this.state === 'closed') return;
     // Receive time for pongs, on the reference clock every node shares.
     const at = this.hub.now();
-    const verdict = this.bucket.take(Date.now());
+    const verdict = this.bucket.take(performance.now());
     if (verdict === 'abusive') return this.close(CloseCode.RATE_LIMITED, 'too many messages');
     if (verdict === 'limited') {
       messagesRejected.inc({ reason: ErrorCode.RATE_LIMITED });
@@ -259,9 +260,10 @@ export class Connection {
     this.close(CloseCode.INTERNAL, 'internal error');
   }
 
+  /** `expiresAt` is on the reference clock every node shares (F5), so the socket closes at the same moment on any node. */
   private armExpiry(expiresAt: number): void {
     // setTimeout holds at most ~24.8 days; a later expiry re-arms on the way.
-    const delay = Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1));
+    const delay = Math.max(0, Math.min(expiresAt - this.hub.now(), 2 ** 31 - 1));
     this.expiryTimer = setTimeout(() => void this.checkExpiry(expiresAt), delay);
     this.expiryTimer.unref();
   }
@@ -274,7 +276,7 @@ export class Connection {
     this.expiryTimer = null;
     const id = this.identity;
     if (this.closed || !id) return;
-    if (Date.now() < expiresAt) return this.armExpiry(expiresAt);
+    if (this.hub.now() < expiresAt) return this.armExpiry(expiresAt);
     let fresh: number | null = null;
     try {
       fresh = id.role === 'crew' ? await this.hub.crewExpiry(id.crewId) : await this.hub.sessionExpiry(id.sessionId);
@@ -282,7 +284,7 @@ export class Connection {
       // Cannot tell: the known expiry stands.
     }
     if (this.closed) return;
-    if (fresh !== null && fresh > Date.now()) this.armExpiry(fresh);
+    if (fresh !== null && fresh > this.hub.now()) this.armExpiry(fresh);
     else this.close(CloseCode.POLICY, id.role === 'crew' ? PolicyReason.EXPIRED : PolicyReason.LOGGED_OUT);
   }
 
@@ -433,7 +435,7 @@ export class Connection {
     // An op gets its own answer (the client keeps it queued); anything else at most once a second.
     const raw = decode({ data, isBinary, at: 0 });
     const opId = raw.ok ? opIdOf(raw.value) : undefined;
-    const now = Date.now();
+    const now = performance.now();
     if (!opId && now - this.lastQuietErrorAt < 1_000) return;
     if (!opId) this.lastQuietErrorAt = now;
     this.send(errorMessage(ErrorCode.RATE_LIMITED, 'too many messages; slow down', opId));

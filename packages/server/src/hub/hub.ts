@@ -152,7 +152,7 @@ export class Hub {
   }
 
   authenticate(scriptId: string, hello: Hello, sm: SmCredential): Promise<Identity> {
-    return authenticate(this.ctx.database.db, scriptId, hello, sm);
+    return authenticate(this.ctx.database.db, scriptId, hello, sm, this.now());
   }
 
   /** A crew link's current expiry (ms), or null when it is gone or revoked. */
@@ -271,7 +271,7 @@ export class Hub {
 
   private noteViewChange(crewId: string): void {
     this.viewChanges.delete(crewId);
-    this.viewChanges.set(crewId, { at: Date.now(), fresh: new Set() });
+    this.viewChanges.set(crewId, { at: performance.now(), fresh: new Set() });
     // Bounded: the oldest changes go first (a device back after that many changes is rare).
     if (this.viewChanges.size > VIEW_CHANGES_KEPT) this.viewChanges.delete(this.viewChanges.keys().next().value!);
   }
@@ -443,7 +443,7 @@ export class Hub {
   recheckAll(): Promise<void> {
     this.rechecking ??= (async () => {
       try {
-        const closes = await recheckAccess(this.ctx.database.db, this.connections);
+        const closes = await recheckAccess(this.ctx.database.db, this.connections, this.now());
         for (const { socket, reason } of closes) {
           // A view that changed: the device's next hello must start from a snapshot, as when the
           // 'changed' message arrives.

@@ -72,7 +72,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
         role: body.role,
         allDepartments: body.allDepartments,
         departmentIds,
-        expiresAt: new Date(Date.now() + body.expiresInDays * DAY_MS),
+        expiresAt: new Date(ctx.clock.now() + body.expiresInDays * DAY_MS),
         generation: 0,
         tokenHash: tokenHashFor(ctx, id, 0),
       })
@@ -96,7 +96,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
     if (body.name !== undefined) set.name = body.name;
     if (body.email !== undefined) set.email = body.email;
     if (body.role !== undefined) set.role = body.role;
-    if (body.expiresInDays !== undefined) set.expiresAt = new Date(Date.now() + body.expiresInDays * DAY_MS);
+    if (body.expiresInDays !== undefined) set.expiresAt = new Date(ctx.clock.now() + body.expiresInDays * DAY_MS);
     const [row] = await db.update(crew).set(set).where(eq(crew.id, crewId)).returning();
     const viewChanged =
       all !== before.allDepartments || [...departmentIds].sort().join() !== [...before.departmentIds].sort().join();
@@ -148,7 +148,8 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const user = await requireUser(ctx, req);
     const { crewId } = parse(CrewParam, req.params);
     const row = await ownedCrew(db, user.id, crewId);
-    if (crewStatus(row) === 'revoked') throw conflict('this link is revoked; rotate it to make a new one');
+    if (crewStatus(row, ctx.clock.now()) === 'revoked')
+      throw conflict('this link is revoked; rotate it to make a new one');
     const svg = await QRCode.toString(crewLink(ctx, linkBase(ctx, req), row), {
       type: 'svg',
       errorCorrectionLevel: 'M',
