@@ -446,6 +446,23 @@ describe('connection lifecycle', () => {
   });
 });
 
+describe('saving delayed', () => {
+  it('F3 an UNAVAILABLE error without opId marks saving delayed until the next ack', async () => {
+    const { server, client } = setup();
+    const c = client();
+    await c.start();
+    await live(c);
+    expect(c.getSnapshot().savingDelayed).toBe(false);
+    const conn = [...server.connections].at(-1)!;
+    const notice = { type: 'error', code: 'UNAVAILABLE', message: 'saving is delayed', retryable: true };
+    conn.socket.onmessage?.({ data: JSON.stringify(notice) });
+    await waitFor(() => c.getSnapshot().savingDelayed, 'saving delayed');
+    c.submit({ kind: 'create', element: cue({ name: 'Q 1' }) });
+    await settled(c, server);
+    expect(c.getSnapshot().savingDelayed).toBe(false);
+  });
+});
+
 describe('undo and redo', () => {
   it('C9 undoes and redoes edits as new ops, and the server agrees', async () => {
     const { server, client } = setup();

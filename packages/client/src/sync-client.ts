@@ -62,6 +62,11 @@ export interface SyncSnapshot {
   readonly departments: readonly Department[];
   /** Edits not yet committed by the server. */
   readonly pendingCount: number;
+  /**
+   * The server said its database is not answering (an `error` UNAVAILABLE without opId) and no
+   * edit has been acknowledged since: saving is delayed, the edits stay queued.
+   */
+  readonly savingDelayed: boolean;
   /** Who else is connected, as the server last said; null while this client is not connected. */
   readonly presence: Presence | null;
   readonly canUndo: boolean;
@@ -162,6 +167,7 @@ export class SyncClient extends Emitter<SyncEvents> {
   private closeReason: CloseReason | undefined;
   private role: Role | null = null;
   private presence: Presence | null = null;
+  private savingDelayed = false;
   /** The row this SM device is editing (issue 9): told again after every welcome. */
   private editingRow: string | null = null;
   private welcomeVersion: number | null = null;
@@ -310,6 +316,7 @@ export class SyncClient extends Emitter<SyncEvents> {
       elements: view ? view.elements : EMPTY,
       departments: c ? c.departments : [],
       pendingCount: this.replica.pending.length,
+      savingDelayed: this.savingDelayed,
       presence: this.presence,
       canUndo: this.undoStack.canUndo,
       canRedo: this.undoStack.canRedo,
@@ -741,6 +748,8 @@ export class SyncClient extends Emitter<SyncEvents> {
   private onWelcome(version: number, role: Role): void {
     this.welcomeVersion = version;
     this.role = role;
+    // A welcome is read from the database: it answers again.
+    this.savingDelayed = false;
     const c = this.replica.confirmed;
     if (c && !this.fresh && c.version > version) {
       // This client holds versions the server does not (its database was restored): start over.
@@ -783,6 +792,7 @@ export class SyncClient extends Emitter<SyncEvents> {
     if (t) clearTimeout(t);
     this.retryTimers.delete(ack.opId);
     this.undoStack.acked(ack.opId, ack.prev);
+    this.savingDelayed = false;
     const p = this.replica.ack(ack.opId, ack.version, ack.prev);
     if (p) p.attempts = 0;
     this.emit('ack', { opId: ack.opId, version: ack.version, duplicate: ack.duplicate });
@@ -792,6 +802,10 @@ export class SyncClient extends Emitter<SyncEvents> {
 
   private onError(msg: ErrorMessage): void {
     const p = msg.opId ? this.replica.pending.find((x) => x.opId === msg.opId) : undefined;
+    if (!msg.opId && msg.code === 'UNAVAILABLE' && !this.savingDelayed) {
+      this.savingDelayed = true;
+      this.notify();
+    }
     if (!p) {
       this.emit('error', { code: msg.code, message: msg.message, ...(msg.opId ? { opId: msg.opId } : {}) });
       return;

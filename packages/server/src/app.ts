@@ -12,11 +12,12 @@ import { LIMITS } from '@cuebe/protocol';
 import type { Config } from './config';
 import type { AppContext } from './context';
 import type { Database } from './db/open';
-import { AppError } from './errors';
+import { AppError, isUnavailable } from './errors';
 import { LocalFanout, type Fanout } from './hub/fanout';
 import { RedisFanout } from './hub/redis-fanout';
 import { createReferenceClock, type ReferenceClock } from './clock/reference';
 import { registerMetrics } from './http/metrics-route';
+import { BackgroundProbe, type Dependency } from './http/readiness';
 import { allowedOrigins, originAllowed } from './http/origin';
 import { loadSecret } from './auth/tokens';
 import { ScriptStore } from './scripts/store';
@@ -80,7 +81,7 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
   const ctx: AppContext = {
     config,
     database,
-    store: new ScriptStore(database),
+    store: new ScriptStore(database, () => clock.now()),
     playback: new PlaybackStore(database.db),
     fanout,
     secret,
@@ -129,16 +130,33 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
       return reply.status(413).send({ error: { code: 'TOO_LARGE', message: 'request body too large' } });
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
       return reply.status(e.statusCode).send({ error: { code: 'BAD_MESSAGE', message: e.message } });
+    // A read anywhere on the way (the session, the script's access) met a database fault: the
+    // request was not served, and the same request later may be (SPEC F1).
+    if (isUnavailable(err)) {
+      req.log.warn({ err }, 'database unavailable');
+      return reply
+        .status(503)
+        .send({ error: { code: 'UNAVAILABLE', message: 'the database is unavailable; try again shortly' } });
+    }
     req.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
   });
 
   app.get('/healthz', async () => ({ ok: true, node: fanout.nodeId }));
+  // Each dependency reports a synchronous status kept up to date in the background (F2).
+  const databaseReady = new BackgroundProbe('database', () => database.db.execute('select 1'), {
+    intervalMs: 500,
+    timeoutMs: 1_000,
+    reason: 'database not ready',
+  });
+  app.addHook('onClose', async () => databaseReady.stop());
+  await databaseReady.first;
+  const required: Dependency[] = [databaseReady];
   app.get('/readyz', async (_req, reply) => {
-    try {
-      await database.db.execute('select 1');
-    } catch {
-      return reply.status(503).send({ ok: false, database: database.kind });
+    for (const dependency of required) {
+      const status = dependency.status();
+      if (!status.ready)
+        return reply.status(503).send({ ok: false, database: database.kind, error: status.reason ?? dependency.name });
     }
     if (!config.redisUrl) return { ok: true, database: database.kind };
     // Redis is reported, not required: a node cut off from Redis still serves every client

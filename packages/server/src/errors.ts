@@ -51,11 +51,14 @@ export function isUnavailable(err: unknown): boolean {
     '08006',
     '08001',
     '53300',
+    // statement_timeout, idle_in_transaction_session_timeout (DbTimeouts)
+    '57014',
+    '25P03',
   ];
   if (e.code && codes.includes(e.code)) return true;
   if (
     e.message &&
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|Client was closed and is not queryable/i.test(
       e.message,
     )
   )

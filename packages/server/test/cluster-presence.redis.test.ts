@@ -212,7 +212,7 @@ describe('presence and access across nodes', () => {
 
   it('P5 an SM socket closes 1008 logged-out when its session expires', async () => {
     const scriptId = await makeScript(fx, show.showId, { elements: [cue()] });
-    const { token } = await createSession(fx.ctx.database.db, sm.userId, 1.5 / 86_400);
+    const { token } = await createSession(fx.ctx.database.db, sm.userId, 1.5 / 86_400, fx.ctx.clock.now());
     const cookie = `cuebe_session=${encodeURIComponent(token)}`;
     const onB = await helloAt(b, scriptId, { cookie });
     const opened = performance.now();

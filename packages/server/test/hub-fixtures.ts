@@ -32,7 +32,7 @@ export async function makeSm(s: TestServer, displayName = 'Jane SM'): Promise<Sm
     displayName,
     passwordHash: 'not-a-real-hash',
   });
-  const { token } = await createSession(db, userId, 1);
+  const { token } = await createSession(db, userId, 1, s.ctx.clock.now());
   return { userId, displayName, cookie: `cuebe_session=${encodeURIComponent(token)}` };
 }
 

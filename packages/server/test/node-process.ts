@@ -1,6 +1,6 @@
 /**
  * A Cuebe node as a real process (`node --import tsx packages/server/src/main.ts`), for
- * multi-node tests: its own port, the shared PostgreSQL and Redis, killable with any signal.
+ * multi-node tests: its own port, a PostgreSQL and (optionally) a Redis, killable with any signal.
  * tsx is loaded into the node process itself (not the tsx CLI, which would put a wrapper
  * process in between), so SIGKILL kills the node and nothing survives it.
  */
@@ -18,35 +18,45 @@ export interface NodeProcess {
   port: number;
   /** Everything it printed (for a failing test's message). */
   output: string[];
+  /** How it ended (exit code or signal), or null while it runs. */
+  exit(): number | NodeJS.Signals | null;
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Step its wall clock by `clockStepMs` (skew-clock.mjs), and wait until it has. */
+  stepClock(): Promise<void>;
 }
 
 export interface NodeOptions {
   name: string;
   databaseUrl: string;
-  redisUrl: string;
+  /** Unset: in-process fan-out and the node's own clock (one node). */
+  redisUrl?: string;
   /** Shift this node's clock (Date.now and the monotonic wall clock) by this many ms. */
   clockSkewMs?: number;
+  /** Each `stepClock()` steps this node's wall clock (Date.now only) by this many ms. */
+  clockStepMs?: number;
   env?: Record<string, string>;
 }
 
 export async function startNode(opts: NodeOptions): Promise<NodeProcess> {
   const port = await freePort();
   const args = ['--import', 'tsx'];
-  if (opts.clockSkewMs) args.push('--import', skewModule);
+  if (opts.clockSkewMs || opts.clockStepMs) args.push('--import', skewModule);
   args.push('packages/server/src/main.ts');
+  const inherited = { ...process.env };
+  delete inherited.REDIS_URL;
   const proc: ChildProcess = spawn(process.execPath, args, {
     cwd: root,
     env: {
-      ...process.env,
+      ...inherited,
       PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ID: opts.name,
       DATABASE_URL: opts.databaseUrl,
-      REDIS_URL: opts.redisUrl,
+      ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
       SEED_DEMO: 'false',
       LOG_LEVEL: 'warn',
       CUEBE_TEST_CLOCK_SKEW_MS: String(opts.clockSkewMs ?? 0),
+      CUEBE_TEST_CLOCK_STEP_MS: String(opts.clockStepMs ?? 0),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,6 +87,16 @@ export async function startNode(opts: NodeOptions): Promise<NodeProcess> {
     url,
     port,
     output,
+    exit: () => proc.exitCode ?? proc.signalCode,
+    async stepClock() {
+      const seen = output.join('').split('clock stepped').length;
+      proc.kill('SIGUSR2');
+      await waitFor(
+        () => output.join('').split('clock stepped').length > seen,
+        5_000,
+        `node ${opts.name} to step its clock`,
+      );
+    },
     async kill(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       await new Promise<void>((resolve) => {

@@ -13,7 +13,8 @@ import { crewLinkToken, sha256 } from './tokens';
 export type CrewStatus = 'active' | 'expired' | 'revoked';
 export type CrewWithLink = CrewAssignment & { link: string | null; status: CrewStatus };
 
-export function crewStatus(row: CrewRow, now = Date.now()): CrewStatus {
+/** `now`: the reference clock (ms), the same on every node (F5). */
+export function crewStatus(row: CrewRow, now: number): CrewStatus {
   if (row.revokedAt) return 'revoked';
   return row.expiresAt.getTime() <= now ? 'expired' : 'active';
 }
@@ -48,6 +49,6 @@ export function toCrewAssignment(row: CrewRow): CrewAssignment {
 }
 
 export function toCrewWithLink(ctx: AppContext, base: string, row: CrewRow): CrewWithLink {
-  const status = crewStatus(row);
+  const status = crewStatus(row, ctx.clock.now());
   return { ...toCrewAssignment(row), link: status === 'revoked' ? null : crewLink(ctx, base, row), status };
 }

@@ -16,7 +16,7 @@ export function bearerToken(req: FastifyRequest): string | undefined {
 }
 
 export async function currentUser(ctx: AppContext, req: FastifyRequest): Promise<SessionUser | null> {
-  return userForSession(ctx.database.db, req.cookies[SESSION_COOKIE]);
+  return userForSession(ctx.database.db, req.cookies[SESSION_COOKIE], ctx.clock.now());
 }
 
 export async function requireUser(ctx: AppContext, req: FastifyRequest): Promise<SessionUser> {
@@ -28,5 +28,5 @@ export async function requireUser(ctx: AppContext, req: FastifyRequest): Promise
 }
 
 export async function requireCrew(ctx: AppContext, req: FastifyRequest): Promise<CrewRow> {
-  return crewForToken(ctx.database.db, bearerToken(req));
+  return crewForToken(ctx.database.db, bearerToken(req), ctx.clock.now());
 }

@@ -18,14 +18,15 @@ export class FailureLimiter {
   }
 
   /** Seconds to wait before the next attempt, or 0 when one is allowed now. */
-  retryAfter(key: string, now = Date.now()): number {
+  // Durations on the monotonic clock: a wall-clock step neither frees nor locks an account (F6).
+  retryAfter(key: string, now = performance.now()): number {
     const recent = this.recent(key, now);
     if (recent.length < this.opts.max) return 0;
     const oldest = recent[recent.length - this.opts.max]!;
     return Math.max(1, Math.ceil((oldest + this.opts.windowMs - now) / 1000));
   }
 
-  fail(key: string, now = Date.now()): void {
+  fail(key: string, now = performance.now()): void {
     const recent = this.recent(key, now);
     recent.push(now);
     this.failures.delete(key);

@@ -14,25 +14,31 @@ export interface SessionUser {
   expiresAt: Date;
 }
 
+/**
+ * Credential times (creation, expiry, checks) are all on the reference clock every node shares
+ * (`ctx.clock.now()`, ms): a node whose own clock is off decides them like every other (F5).
+ */
 export async function createSession(
   db: Conn,
   userId: string,
   days: number,
+  now: number,
 ): Promise<{ token: string; expiresAt: Date }> {
   const token = randomToken();
-  const expiresAt = new Date(Date.now() + days * 86_400_000);
+  const expiresAt = new Date(now + days * 86_400_000);
   await db.insert(sessions).values({ id: sha256(token), userId, expiresAt });
   return { token, expiresAt };
 }
 
-export async function userForSession(db: Conn, token: string | undefined): Promise<SessionUser | null> {
+/** The session's user while the session is valid at `now` (reference clock, ms). */
+export async function userForSession(db: Conn, token: string | undefined, now: number): Promise<SessionUser | null> {
   if (!token || token.length > 100) return null;
   const id = sha256(token);
   const [row] = await db
     .select({ id: users.id, email: users.email, displayName: users.displayName, expiresAt: sessions.expiresAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, id), gt(sessions.expiresAt, new Date())));
+    .where(and(eq(sessions.id, id), gt(sessions.expiresAt, new Date(now))));
   return row ? { ...row, sessionId: id } : null;
 }
 

@@ -22,19 +22,26 @@ export interface SmCredential {
   cookieIgnored: boolean;
 }
 
-export async function authenticate(db: Conn, scriptId: string, hello: Hello, sm: SmCredential): Promise<Identity> {
+/** `now`: the reference clock (ms) credentials are checked against (F5). */
+export async function authenticate(
+  db: Conn,
+  scriptId: string,
+  hello: Hello,
+  sm: SmCredential,
+  now: number,
+): Promise<Identity> {
   if (!Id.safeParse(scriptId).success) throw new Refusal(CloseCode.NOT_FOUND, 'script not found');
-  if (hello.token !== undefined) return authenticateCrew(db, scriptId, hello.token);
-  return authenticateSm(db, scriptId, sm);
+  if (hello.token !== undefined) return authenticateCrew(db, scriptId, hello.token, now);
+  return authenticateSm(db, scriptId, sm, now);
 }
 
-async function authenticateSm(db: Conn, scriptId: string, sm: SmCredential): Promise<Identity> {
+async function authenticateSm(db: Conn, scriptId: string, sm: SmCredential, now: number): Promise<Identity> {
   if (!sm.sessionToken)
     throw new Refusal(
       CloseCode.FORBIDDEN,
       sm.cookieIgnored ? 'session cookie refused: Origin not allowed' : 'not signed in (no session, no crew token)',
     );
-  const user = await userForSession(db, sm.sessionToken);
+  const user = await userForSession(db, sm.sessionToken, now);
   if (!user) throw new Refusal(CloseCode.FORBIDDEN, 'session expired or signed out; sign in again');
   const [row] = await db.select({ showId: scripts.showId }).from(scripts).where(eq(scripts.id, scriptId));
   if (!row) throw new Refusal(CloseCode.NOT_FOUND, 'script not found');
@@ -52,10 +59,10 @@ async function authenticateSm(db: Conn, scriptId: string, sm: SmCredential): Pro
   };
 }
 
-async function authenticateCrew(db: Conn, scriptId: string, token: string): Promise<Identity> {
+async function authenticateCrew(db: Conn, scriptId: string, token: string, now: number): Promise<Identity> {
   let crew;
   try {
-    crew = await crewForToken(db, token);
+    crew = await crewForToken(db, token, now);
   } catch (err) {
     if (err instanceof AppError) {
       if (err.code === 'REVOKED') throw new Refusal(CloseCode.POLICY, PolicyReason.REVOKED);

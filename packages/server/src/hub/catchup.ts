@@ -36,7 +36,7 @@ export class ChangesRead {
 /** One shared snapshot read. */
 export class SnapshotRead {
   private readonly encoded = new Map<string, Outgoing>();
-  readonly readAt = Date.now();
+  readonly readAt = performance.now();
   constructor(readonly data: SnapshotData) {}
 
   get version(): number {
@@ -94,7 +94,7 @@ export class CatchUpReader {
   /** A snapshot at some version ≥ minVersion - maxLag (the caller brings the client forward from it). */
   snapshot(minVersion: number, maxLag: number): Promise<SnapshotRead> {
     const last = this.lastSnapshot;
-    if (last && Date.now() - last.readAt < this.snapshotTtlMs && last.version >= minVersion - maxLag)
+    if (last && performance.now() - last.readAt < this.snapshotTtlMs && last.version >= minVersion - maxLag)
       return Promise.resolve(last);
     if (!this.snapshotInFlight) {
       this.stats.snapshotReads++;

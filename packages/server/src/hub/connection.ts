@@ -51,6 +51,10 @@ const MAX_EARLY_FRAMES = 100;
 const MAX_QUEUED_OPS = 200;
 
 /** A viewer on the show's team reads only (docs/SPEC.md P12). */
+/** The `error` (no opId) an SM gets while a commit of theirs waits on the database (F3, PROTOCOL.md). */
+export const SAVING_DELAYED =
+  'saving is delayed: the database is not answering; your edits are kept and are saved when it answers';
+
 const VIEWER_READ_ONLY = 'you are a viewer on this show: you can read the script but not change it';
 
 export class Connection {
@@ -63,11 +67,14 @@ export class Connection {
   private readonly bucket: TokenBucket;
   private authTimer: NodeJS.Timeout | null;
   private expiryTimer: NodeJS.Timeout | null = null;
+  private joinTimer: NodeJS.Timeout | null = null;
+  /** An SM was told saving is delayed, and no commit has gone through since. */
+  private toldDelayed = false;
   private opChain: Promise<void> = Promise.resolve();
   private opsQueued = 0;
   private commandChain: Promise<void> = Promise.resolve();
   private commandsQueued = 0;
-  private lastQuietErrorAt = 0;
+  private lastQuietErrorAt = -Infinity;
   /** Counted in the open-sockets gauge (from its welcome to its close). */
   private counted = false;
 
@@ -80,9 +87,10 @@ export class Connection {
     private readonly device = 'device',
   ) {
     const o = hub.options;
+    // Rates refill on the monotonic clock: a wall-clock step back must not starve a sender (F6).
     this.bucket = new TokenBucket(
       { perSecond: o.messagesPerSecond, burst: o.messageBurst, abuseLimit: o.abuseLimit, abuseWindowMs: 10_000 },
-      Date.now(),
+      performance.now(),
     );
     this.authTimer = setTimeout(
       () => this.close(CloseCode.AUTH_TIMEOUT, `no hello within ${Math.round(o.authTimeoutMs / 1000)} s`),
@@ -100,7 +108,7 @@ export class Connection {
     if (this.state === 'closed') return;
     // Receive time for pongs, on the reference clock every node shares.
     const at = this.hub.now();
-    const verdict = this.bucket.take(Date.now());
+    const verdict = this.bucket.take(performance.now());
     if (verdict === 'abusive') return this.close(CloseCode.RATE_LIMITED, 'too many messages');
     if (verdict === 'limited') {
       messagesRejected.inc({ reason: ErrorCode.RATE_LIMITED });
@@ -136,7 +144,8 @@ export class Connection {
     this.state = 'closed';
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.authTimer = this.expiryTimer = null;
+    if (this.joinTimer) clearTimeout(this.joinTimer);
+    this.authTimer = this.expiryTimer = this.joinTimer = null;
     this.early = [];
     if (this.counted && this.identity) socketsOpen.dec({ role: this.identity.role });
     this.counted = false;
@@ -162,6 +171,13 @@ export class Connection {
     if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = null;
     this.state = 'auth';
+    // Every read of the handshake is bounded by the database timeouts, which are longer than a
+    // device should wait in silence: past the deadline it is told to come back (F4).
+    this.joinTimer = setTimeout(() => {
+      this.joinTimer = null;
+      if (!this.member?.welcomed)
+        this.close(CloseCode.TRY_AGAIN_LATER, 'the database is not answering; try again shortly');
+    }, this.hub.options.joinDeadlineMs);
     void this.handshake(hello.data);
   }
 
@@ -224,6 +240,8 @@ export class Connection {
       if (this.closed) return;
       this.send({ type: 'playback', version: playback.version, state: playback, serverTime: this.hub.now() });
       this.state = 'ready';
+      if (this.joinTimer) clearTimeout(this.joinTimer);
+      this.joinTimer = null;
       socketsOpen.inc({ role: identity.role });
       this.counted = true;
       const early = this.early;
@@ -245,9 +263,10 @@ export class Connection {
     this.close(CloseCode.INTERNAL, 'internal error');
   }
 
+  /** `expiresAt` is on the reference clock every node shares (F5), so the socket closes at the same moment on any node. */
   private armExpiry(expiresAt: number): void {
     // setTimeout holds at most ~24.8 days; a later expiry re-arms on the way.
-    const delay = Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1));
+    const delay = Math.max(0, Math.min(expiresAt - this.hub.now(), 2 ** 31 - 1));
     this.expiryTimer = setTimeout(() => void this.checkExpiry(expiresAt), delay);
     this.expiryTimer.unref();
   }
@@ -260,7 +279,7 @@ export class Connection {
     this.expiryTimer = null;
     const id = this.identity;
     if (this.closed || !id) return;
-    if (Date.now() < expiresAt) return this.armExpiry(expiresAt);
+    if (this.hub.now() < expiresAt) return this.armExpiry(expiresAt);
     let fresh: number | null = null;
     try {
       fresh = id.role === 'crew' ? await this.hub.crewExpiry(id.crewId) : await this.hub.sessionExpiry(id.sessionId);
@@ -268,7 +287,7 @@ export class Connection {
       // Cannot tell: the known expiry stands.
     }
     if (this.closed) return;
-    if (fresh !== null && fresh > Date.now()) this.armExpiry(fresh);
+    if (fresh !== null && fresh > this.hub.now()) this.armExpiry(fresh);
     else this.close(CloseCode.POLICY, id.role === 'crew' ? PolicyReason.EXPIRED : PolicyReason.LOGGED_OUT);
   }
 
@@ -318,7 +337,7 @@ export class Connection {
       );
     this.commandsQueued++;
     this.commandChain = this.commandChain
-      .then(() => runCommand(this.hub, this.commandSender, msg))
+      .then(() => this.whileSaving(runCommand(this.hub, this.commandSender, msg)))
       .catch((err) => this.fail(err, 'command'))
       .finally(() => this.commandsQueued--);
   }
@@ -351,7 +370,27 @@ export class Connection {
     if (this.opsQueued >= MAX_QUEUED_OPS)
       return this.sendError(ErrorCode.RATE_LIMITED, 'too many ops waiting; slow down', msg.opId);
     this.opsQueued++;
-    this.opChain = this.opChain.then(() => this.runOp(msg)).finally(() => this.opsQueued--);
+    this.opChain = this.opChain.then(() => this.whileSaving(this.runOp(msg))).finally(() => this.opsQueued--);
+  }
+
+  /**
+   * A commit that waits on the database longer than a person waits for a save tells the SM so,
+   * once per stall, long before the database timeouts answer the op itself (F3).
+   */
+  private async whileSaving<T>(saving: Promise<T>): Promise<T> {
+    const timer = setTimeout(() => {
+      if (this.toldDelayed || this.closed) return;
+      this.toldDelayed = true;
+      this.send(errorMessage(ErrorCode.UNAVAILABLE, SAVING_DELAYED));
+    }, this.hub.options.saveDelayNoticeMs);
+    const started = performance.now();
+    try {
+      return await saving;
+    } finally {
+      clearTimeout(timer);
+      // Answered in time (committed or refused): the database answers again.
+      if (performance.now() - started < this.hub.options.saveDelayNoticeMs) this.toldDelayed = false;
+    }
   }
 
   /** Commit → ack (with conflicts) → publish: persist first, broadcast second. */
@@ -399,7 +438,7 @@ export class Connection {
     // An op gets its own answer (the client keeps it queued); anything else at most once a second.
     const raw = decode({ data, isBinary, at: 0 });
     const opId = raw.ok ? opIdOf(raw.value) : undefined;
-    const now = Date.now();
+    const now = performance.now();
     if (!opId && now - this.lastQuietErrorAt < 1_000) return;
     if (!opId) this.lastQuietErrorAt = now;
     this.send(errorMessage(ErrorCode.RATE_LIMITED, 'too many messages; slow down', opId));

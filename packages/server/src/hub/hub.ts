@@ -47,6 +47,10 @@ export interface HubOptions {
   presenceDelayMs: number;
   /** Interval of ws-level pings; a socket that has not answered the previous one is dropped. */
   heartbeatMs: number;
+  /** A hello not welcomed within this long (the database is not answering) is closed 1013 (F4). */
+  joinDeadlineMs: number;
+  /** An SM whose op or command has waited this long for the database is told saving is delayed (F3). */
+  saveDelayNoticeMs: number;
 }
 
 export function defaultHubOptions(): HubOptions {
@@ -63,6 +67,8 @@ export function defaultHubOptions(): HubOptions {
     recentSize: 512,
     presenceDelayMs: 50,
     heartbeatMs: 30_000,
+    joinDeadlineMs: 4_000,
+    saveDelayNoticeMs: 1_500,
   };
 }
 
@@ -155,7 +161,7 @@ export class Hub {
   }
 
   authenticate(scriptId: string, hello: Hello, sm: SmCredential): Promise<Identity> {
-    return authenticate(this.ctx.database.db, scriptId, hello, sm);
+    return authenticate(this.ctx.database.db, scriptId, hello, sm, this.now());
   }
 
   /** A crew link's current expiry (ms), or null when it is gone or revoked. */
@@ -275,7 +281,7 @@ export class Hub {
 
   private noteViewChange(crewId: string): void {
     this.viewChanges.delete(crewId);
-    this.viewChanges.set(crewId, { at: Date.now(), fresh: new Set() });
+    this.viewChanges.set(crewId, { at: performance.now(), fresh: new Set() });
     // Bounded: the oldest changes go first (a device back after that many changes is rare).
     if (this.viewChanges.size > VIEW_CHANGES_KEPT) this.viewChanges.delete(this.viewChanges.keys().next().value!);
   }
@@ -482,7 +488,7 @@ export class Hub {
   recheckAll(): Promise<void> {
     this.rechecking ??= (async () => {
       try {
-        const closes = await recheckAccess(this.ctx.database.db, this.connections);
+        const closes = await recheckAccess(this.ctx.database.db, this.connections, this.now());
         for (const { socket, reason } of closes) {
           // A view that changed: the device's next hello must start from a snapshot, as when the
           // 'changed' message arrives.

@@ -33,7 +33,8 @@ async function inChunks<T>(ids: string[], read: (chunk: string[]) => Promise<T[]
 export async function recheckAccess<C extends Checked>(
   db: Conn,
   sockets: Iterable<C>,
-  now = Date.now(),
+  /** The reference clock (ms): credential times are decided on it (F5). */
+  now: number,
 ): Promise<{ socket: C; reason: AccessReason }[]> {
   const list = [...sockets].filter((s) => s.identity !== null);
   const crewIds = new Set<string>();

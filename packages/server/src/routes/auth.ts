@@ -46,7 +46,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       if (isUniqueViolation(err)) throw conflict('an account with this email already exists', 'email');
       throw err;
     }
-    const session = await createSession(db, id, ctx.config.sessionDays);
+    const session = await createSession(db, id, ctx.config.sessionDays, ctx.clock.now());
     setSessionCookie(reply, ctx.config, session.token, session.expiresAt);
     return reply.status(201).send({ user: toUser({ id, email, displayName: body.displayName }) });
   });
@@ -70,7 +70,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       throw unauthorized('wrong email or password');
     }
     limiter.reset(key);
-    const session = await createSession(db, row.id, ctx.config.sessionDays);
+    const session = await createSession(db, row.id, ctx.config.sessionDays, ctx.clock.now());
     setSessionCookie(reply, ctx.config, session.token, session.expiresAt);
     return { user: toUser(row) };
   });

@@ -21,9 +21,9 @@ const DAY_MS = 86_400_000;
 const CrewParam = IdParam('crewId');
 
 /** The expiry a body asks for: an exact time, or days from now; undefined when it names none. */
-function expiryOf(body: { expiresAt?: string; expiresInDays?: number }): Date | undefined {
+function expiryOf(body: { expiresAt?: string; expiresInDays?: number }, nowMs: number): Date | undefined {
   if (body.expiresAt !== undefined) return new Date(body.expiresAt);
-  if (body.expiresInDays !== undefined) return new Date(Date.now() + body.expiresInDays * DAY_MS);
+  if (body.expiresInDays !== undefined) return new Date(nowMs + body.expiresInDays * DAY_MS);
   return undefined;
 }
 
@@ -78,7 +78,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
         role: body.role,
         allDepartments: body.allDepartments,
         departmentIds,
-        expiresAt: expiryOf(body) ?? new Date(Date.now() + 30 * DAY_MS),
+        expiresAt: expiryOf(body, ctx.clock.now()) ?? new Date(ctx.clock.now() + 30 * DAY_MS),
         generation: 0,
         tokenHash: tokenHashFor(ctx, id, 0),
       })
@@ -102,7 +102,7 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
     if (body.name !== undefined) set.name = body.name;
     if (body.email !== undefined) set.email = body.email;
     if (body.role !== undefined) set.role = body.role;
-    const expiresAt = expiryOf(body);
+    const expiresAt = expiryOf(body, ctx.clock.now());
     if (expiresAt) set.expiresAt = expiresAt;
     const [row] = await db.update(crew).set(set).where(eq(crew.id, crewId)).returning();
     const viewChanged =
@@ -155,7 +155,8 @@ export async function crewRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const user = await requireUser(ctx, req);
     const { crewId } = parse(CrewParam, req.params);
     const row = (await crewFor(db, user.id, crewId, 'own')).crew;
-    if (crewStatus(row) === 'revoked') throw conflict('this link is revoked; rotate it to make a new one');
+    if (crewStatus(row, ctx.clock.now()) === 'revoked')
+      throw conflict('this link is revoked; rotate it to make a new one');
     const svg = await QRCode.toString(crewLink(ctx, linkBase(ctx, req), row), {
       type: 'svg',
       errorCorrectionLevel: 'M',

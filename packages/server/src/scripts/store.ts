@@ -21,6 +21,7 @@ import type { Conn, Database, Db } from '../db/open';
 import type { Param, PreparedStatement } from '../db/prepared';
 import { departments, elements, ops, scripts, type FieldMeta } from '../db/schema';
 import { AppError, isDataException, isUnavailable, isUniqueViolation } from '../errors';
+import { monotonicWallClock } from '../clock/reference';
 import { toDepartment, toElement, toScriptHeader, toScriptInfo } from './rows';
 
 /** Who made a change. id: the user or crew id; deviceId: which of their devices. */
@@ -120,6 +121,8 @@ export class ScriptStore {
 
   constructor(
     database: Pick<Database, 'db' | 'prepare'>,
+    /** The reference clock every node shares (ms): the op log's times come from it (F5). */
+    private readonly now: () => number = monotonicWallClock,
     private readonly cacheSize = 500,
   ) {
     this.db = database.db;
@@ -161,7 +164,7 @@ export class ScriptStore {
     if (input.onlyOnVersion !== undefined && input.onlyOnVersion !== cached.version) return null;
     let planned: Committed;
     try {
-      planned = plan(input, cached, cached.departmentIds);
+      planned = plan(input, cached, cached.departmentIds, this.now());
     } catch (err) {
       if (err instanceof AppError && err.code === 'BAD_OP') return null;
       throw err;
@@ -209,7 +212,7 @@ export class ScriptStore {
       known = rows.map((d) => d.id);
     }
     const before = await this.stateAt(tx, scriptId, script.version, script);
-    const planned = plan(input, before, new Set(known));
+    const planned = plan(input, before, new Set(known), this.now());
     const written = (await tx._.session
       .prepareQuery({ sql: COMMIT_SQL, params: commitParams(input, planned) }, undefined, undefined, false)
       .execute()) as { rows: unknown[] };
@@ -373,8 +376,8 @@ export function toAppError(err: unknown): AppError {
   return e;
 }
 
-/** Apply `input.op` to the state at `before.version`: the next version's rows, answer and cache. */
-function plan(input: CommitInput, before: LoadedState, departmentIds: ReadonlySet<string>): Committed {
+/** Apply `input.op` to the state at `before.version` at reference time `nowMs`: the next version's rows, answer and cache. */
+function plan(input: CommitInput, before: LoadedState, departmentIds: ReadonlySet<string>, nowMs: number): Committed {
   const { scriptId, op, actor } = input;
   const version = before.version + 1;
   let applied;
@@ -390,7 +393,7 @@ function plan(input: CommitInput, before: LoadedState, departmentIds: ReadonlySe
     );
   }
   const { patch, prev, state } = applied;
-  const at = new Date().toISOString();
+  const at = new Date(nowMs).toISOString();
   const conflicts = input.baseVersion === null ? [] : findConflicts(op, input.baseVersion, actor, before, prev);
 
   const meta = new Map(before.meta);
@@ -464,8 +467,12 @@ deleted as (
      and exists (select 1 from bumped)
 ),
 logged as (
+  -- Never before the previous version's time: two nodes' readings of the reference clock differ
+  -- by their error bounds, and the log's times must not go backwards in version order (F5).
   insert into ops (script_id, version, op_id, actor, kind, op, patch, prev, created_at)
-  select $1, b.version, $3::uuid, $10::jsonb, $11, $12::jsonb, $13::jsonb, $14::jsonb, $4 from bumped b
+  select $1, b.version, $3::uuid, $10::jsonb, $11, $12::jsonb, $13::jsonb, $14::jsonb,
+         greatest($4::timestamptz, (select p.created_at from ops p where p.script_id = $1 and p.version = $2))
+    from bumped b
 )
 select version from bumped`;
 

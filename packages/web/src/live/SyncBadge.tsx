@@ -1,4 +1,7 @@
-/** Connection state, always on screen: live / connecting / reconnecting / offline with N queued edits. */
+/**
+ * Connection state, always on screen: live / connecting / reconnecting / offline with N queued
+ * edits, and saving delayed while the server's database is not answering.
+ */
 import type { SyncClient } from '@cuebe/client';
 import { useLive } from './useLive';
 
@@ -13,14 +16,16 @@ const TEXT = {
 export function SyncBadge({ live, showPending = true }: { live: SyncClient; showPending?: boolean }) {
   const status = useLive(live, (v) => v.status);
   const pending = useLive(live, (v) => v.pendingCount);
+  const delayed = useLive(live, (v) => v.savingDelayed);
   const queued = showPending && pending > 0;
   let text: string = TEXT[status];
-  if (queued)
-    text += status === 'live' ? ` · saving ${pending}` : ` · ${pending} edit${pending === 1 ? '' : 's'} queued`;
+  const edits = `${pending} edit${pending === 1 ? '' : 's'}`;
+  if (queued && status === 'live' && delayed) text += ` · saving delayed (database not answering) · ${edits} kept`;
+  else if (queued) text += status === 'live' ? ` · saving ${pending}` : ` · ${edits} queued`;
   else if (showPending && status === 'live') text += ' · all saved';
   return (
     <span
-      className={`sync-badge sync-${status}`}
+      className={`sync-badge sync-${status}${queued && delayed ? ' sync-delayed' : ''}`}
       role="status"
       aria-live="polite"
       data-testid="sync-status"
