@@ -17,9 +17,14 @@
  *       catch-up. Optional, so protocol-3 clients are still served. A protocol-3 server refuses
  *       a hello that carries it (4002); the client then says hello without it. Server message
  *       sharing (to SM devices: whether the script is shared with crew).
+ *   5 — error / commandError code OUTCOME_UNKNOWN (a write whose commit reply was lost: retry
+ *       with the same id). Protocol-3/4 clients, whose schema lacks it, get INTERNAL (retryable,
+ *       claims nothing about the write) with the same message.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 /** Oldest client protocol the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 3;
 /** The first protocol whose clients read the `sharing` message (older ones are not sent it). */
 export const SHARING_SINCE = 4;
+/** The first protocol whose clients read the OUTCOME_UNKNOWN error code (older ones get INTERNAL). */
+export const OUTCOME_UNKNOWN_SINCE = 5;
