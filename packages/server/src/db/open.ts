@@ -66,6 +66,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // A pool error (server restarted, connection dropped) must not crash the process:
   // the failing query reports it, and the pool makes a new connection next time.
   pool.on('error', () => {});
+  // The same for a connection lost while borrowed (inside a transaction): its query fails
+  // with the error, and the pool drops the connection when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   watchPool(pool, poolSize);
   const db = drizzle(pool, { schema });
   // Several nodes may start at once: one migrates at a time.
