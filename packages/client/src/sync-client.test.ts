@@ -193,6 +193,28 @@ describe('edits', () => {
     expect(c.getSnapshot().elements.get(ok.id)).toEqual(ok);
   });
 
+  it('C6 W3 retries an edit whose outcome is unknown with the same op id, and applies it once', async () => {
+    const { server, client, events } = setup();
+    const c = client();
+    const log = events(c);
+    await c.start();
+    await live(c);
+    // The server committed it but could not confirm: OUTCOME_UNKNOWN, retryable; and this
+    // device missed the broadcast, so only the retry can tell it what happened.
+    server.refuseNext.push({ code: 'OUTCOME_UNKNOWN', retryable: true, applied: true });
+    [...server.connections][0]!.lose.add(server.version + 1);
+    const el = cue({ name: 'unknown' });
+    const opId = c.submit({ kind: 'create', element: el });
+    await waitFor(() => (log.ack ?? []).some((a) => a.opId === opId), 'the retry acked');
+    // The next version shows the gap; the client refills it.
+    server.commitDirect({ kind: 'create', element: cue({ name: 'later' }) });
+    await settled(c, server);
+    expect(server.opsReceived.filter((id) => id === opId)).toHaveLength(2);
+    expect(server.log.filter((e) => e.opId === opId)).toHaveLength(1);
+    expect(log.dropped ?? []).toEqual([]);
+    expect(c.getSnapshot().elements.get(el.id)).toEqual(el);
+  });
+
   it('C6 paces a burst of edits below the server rate limit, keeping their order', async () => {
     const { server, client } = setup();
     const c = client();

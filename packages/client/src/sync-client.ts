@@ -8,6 +8,7 @@
  * immutable object on every change, the same object otherwise).
  */
 import {
+  ErrorCode,
   CloseCode,
   ErrorCode,
   inverseOp,
@@ -32,7 +33,10 @@ import {
   type PlaybackCommand,
   type PlaybackState,
 } from '@cuebe/protocol';
-import { CLOCK_PING_BASE, LiveLink, type CommandResult, type SyncQualityReport } from './live';
+import { CLOCK_PING_BASE, CommandFailed, LiveLink, type CommandResult, type SyncQualityReport } from './live';
+
+/** Sends of one command whose outcome the server could not confirm, before giving up. */
+const COMMAND_ATTEMPTS = 3;
 import { Backoff, type BackoffOptions } from './backoff';
 import { Emitter } from './emitter';
 import { Replica, type PendingOp, type RebaseDrop } from './replica';
@@ -426,8 +430,19 @@ export class SyncClient extends Emitter<SyncEvents> {
    * acknowledges it; rejects with CommandFailed when it refuses it (code, reason, message) or
    * the connection drops before the answer (code DISCONNECTED: it may have been applied).
    */
-  command(command: PlaybackCommand): Promise<CommandResult> {
-    return this.live.command(this.newId(), command);
+  async command(command: PlaybackCommand): Promise<CommandResult> {
+    const commandId = this.newId();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.live.command(commandId, command);
+      } catch (err) {
+        // The server could not tell whether it was applied (SPEC W3): the same id again is
+        // safe — applied at most once — and settles it.
+        if (!(err instanceof CommandFailed && err.code === ErrorCode.OUTCOME_UNKNOWN) || attempt >= COMMAND_ATTEMPTS)
+          throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
   }
 
   /**

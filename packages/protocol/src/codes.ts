@@ -54,6 +54,12 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** Storage unavailable; the op was not applied. Retry later (the client keeps it queued). */
   UNAVAILABLE: 'UNAVAILABLE',
+  /**
+   * The database failed after the write may have reached it (its reply was lost), and the node
+   * could not find out whether it committed. Retry with the same op id / command id /
+   * Idempotency-Key: a retry is answered with the first outcome and never writes twice.
+   */
+  OUTCOME_UNKNOWN: 'OUTCOME_UNKNOWN',
   /** A requested version range that does not exist. */
   BAD_VERSION: 'BAD_VERSION',
   /** A message received before the handshake finished. */
@@ -66,5 +72,6 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const RETRYABLE_ERRORS: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.RATE_LIMITED,
   ErrorCode.UNAVAILABLE,
+  ErrorCode.OUTCOME_UNKNOWN,
   ErrorCode.INTERNAL,
 ]);

@@ -19,7 +19,9 @@
  *       sharing (to SM devices: whether the script is shared with crew).
  *   5 — presence crew entries carry `deviceList`: each device with a tag, a label and its clock
  *       (error bound, server times of its last sync and report). Sent only to protocol-5
- *       clients (older ones refuse unknown fields).
+ *       clients (older ones refuse unknown fields). Error / commandError code OUTCOME_UNKNOWN
+ *       (a write whose commit reply was lost: retry with the same id); protocol-3/4 clients,
+ *       whose schema lacks it, get INTERNAL (retryable, claims nothing about the write).
  */
 export const PROTOCOL_VERSION = 5;
 /** Oldest client protocol the server still accepts. */
@@ -28,3 +30,5 @@ export const MIN_PROTOCOL_VERSION = 3;
 export const SHARING_SINCE = 4;
 /** The first protocol whose clients read presence `deviceList`. */
 export const DEVICE_LIST_SINCE = 5;
+/** The first protocol whose clients read the OUTCOME_UNKNOWN error code (older ones get INTERNAL). */
+export const OUTCOME_UNKNOWN_SINCE = 5;

@@ -8,7 +8,7 @@ import type { ZodError } from 'zod';
 export class AppError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode | 'UNAUTHORIZED' | 'CONFLICT' | 'EXPIRED' | 'REVOKED' | 'TOO_LARGE',
+    readonly code: ErrorCode | 'UNAUTHORIZED' | 'CONFLICT' | 'EXPIRED' | 'REVOKED' | 'TOO_LARGE' | 'KEY_REUSED',
     message: string,
     readonly field?: string,
   ) {

@@ -9,6 +9,7 @@ import { CommandFailed, type SyncClient } from '@cuebe/client';
 import { waitFor } from '@cuebe/client/testing';
 import { backend, startServer, type TestServer } from './harness';
 import { hubOf } from '../src/hub';
+import { outcomeUnknown } from '../src/db/outcome';
 import { connect, newScript, stage, type ClientHandle, type Stage } from './client-setup';
 
 /** A local monotonic clock offset from this process's by `skewMs`. */
@@ -62,6 +63,30 @@ describe(`live show through the sync client (${backend})`, () => {
     const forbidden = await crew.client.command({ kind: 'pause' }).catch((e: unknown) => e);
     expect(forbidden).toMatchObject({ code: 'FORBIDDEN' });
     expect((await s.ctx.playback.load(scriptId)).status).toBe('PLAYING');
+  });
+
+  it('W3 a command whose outcome the server could not confirm is sent again with its id and applied once', async () => {
+    const scriptId = await newScript(st);
+    const sm = open(() => s, scriptId, { cookie: st.sm.cookie }, { clockSync });
+    await waitFor(() => sm.client.getSnapshot().playback !== null, 'playback', 10_000);
+    const store = s.ctx.playback;
+    const real = store.command.bind(store);
+    const seen: (string | null | undefined)[] = [];
+    store.command = async (...args) => {
+      seen.push(args[4]?.commandId);
+      const result = await real(...args);
+      // Applied, but its answer lost: the first time only.
+      if (seen.length === 1) throw outcomeUnknown();
+      return result;
+    };
+    try {
+      await expect(sm.client.command({ kind: 'play' })).resolves.toEqual({ version: 1, duplicate: true });
+    } finally {
+      store.command = real;
+    }
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBe(seen[0]);
+    expect((await s.ctx.playback.load(scriptId)).version).toBe(1);
   });
 
   it('two devices whose clocks are seconds off agree on show time within 20 ms, and with the server', async () => {

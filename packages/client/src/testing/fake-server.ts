@@ -97,8 +97,11 @@ export class FakeServer {
   readonly connections = new Set<FakeConnection>();
   /** Every op message received, in order (including duplicates). */
   readonly opsReceived: string[] = [];
-  /** Refuse the next ops with these error codes (one per op), without applying them. */
-  readonly refuseNext: { code: ErrorCode; retryable: boolean }[] = [];
+  /**
+   * Refuse the next ops with these error codes (one per op), without applying them — or, with
+   * `applied`, after applying them (a commit whose outcome the server could not confirm).
+   */
+  readonly refuseNext: { code: ErrorCode; retryable: boolean; applied?: boolean }[] = [];
   /** Accept sockets but close them at once with this code (null: accept). */
   refuseConnections: { code: number; reason: string } | null = null;
   /** Opened sockets, in order. */
@@ -192,8 +195,16 @@ export class FakeServer {
             duplicate: true,
           });
         const refusal = this.refuseNext.shift();
-        if (refusal)
-          return this.send(conn, { type: 'error', ...refusal, message: `refused: ${refusal.code}`, opId: msg.opId });
+        const refuse = () =>
+          refusal &&
+          this.send(conn, {
+            type: 'error',
+            code: refusal.code,
+            retryable: refusal.retryable,
+            message: `refused: ${refusal.code}`,
+            opId: msg.opId,
+          });
+        if (refusal && !refusal.applied) return refuse();
         let r;
         try {
           r = applyOp(this.state, msg.op, { departmentIds: new Set(this.opts.departments.map((d) => d.id)) });
@@ -208,7 +219,8 @@ export class FakeServer {
           });
         }
         const version = this.version + 1;
-        this.send(conn, { type: 'ack', opId: msg.opId, version, prev: r.prev, duplicate: false });
+        if (refusal) refuse();
+        else this.send(conn, { type: 'ack', opId: msg.opId, version, prev: r.prev, duplicate: false });
         this.commit(msg.opId, msg.op.kind, r);
         return;
       }

@@ -108,6 +108,9 @@ async function openPostgres(url: string, poolSize: number, t: DbTimeouts): Promi
   // the connection is dropped on release (borrow below) and the pool makes a new one.
   pool.on('connect', (client) => client.on('error', () => {}));
   pool.on('error', () => {});
+  // The same for a connection lost while borrowed (inside a transaction): its query fails
+  // with the error, and the pool drops the connection when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   watchPool(pool, poolSize);
   const db = drizzle(pool, { schema });
   /** A connection of its own for `use`; released broken (closed, not pooled) after a connection fault. */

@@ -176,6 +176,27 @@ export const ops = pgTable(
   (t) => [primaryKey({ columns: [t.scriptId, t.version] }), uniqueIndex('ops_op_id_idx').on(t.scriptId, t.opId)],
 );
 
+/**
+ * Idempotency keys of REST writes whose answer is more than a version (an import's summary, a
+ * saved version): written in the write's own transaction, so a retry with the same key finds
+ * the write and answers what the first attempt would have (SPEC W-IDEM-2). Keys of op-log
+ * writes are also the op's op id, which is what makes the write happen once.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scriptId: uuid('script_id')
+      .notNull()
+      .references(() => scripts.id, { onDelete: 'cascade' }),
+    key: uuid('key').notNull(),
+    /** What the key was used for ('import', 'saveVersion', …): another kind with the same key is refused. */
+    kind: text('kind').notNull(),
+    reply: jsonb('reply').$type<unknown>().notNull(),
+    createdAt: created(),
+  },
+  (t) => [primaryKey({ columns: [t.scriptId, t.key] })],
+);
+
 export const crew = pgTable(
   'crew',
   {

@@ -32,6 +32,7 @@ import type { Hub } from './hub';
 import { Refusal, type Identity } from './identity';
 import { commandError, runCommand, type CommandSender } from './live';
 import { Member } from './member';
+import { forProtocol } from './compat';
 import { Outgoing, type HubSocket } from './outgoing';
 import { TokenBucket } from './rate-limit';
 import type { Room } from './room';
@@ -424,7 +425,7 @@ export class Connection {
   // ---- sending -------------------------------------------------------------------------------
 
   private send(msg: ServerMessage): void {
-    const out = Outgoing.of(msg);
+    const out = Outgoing.of(this.member ? forProtocol(msg, this.member.protocol) : msg);
     if (this.member && this.room) this.room.send(this.member, out);
     else this.socket.send(out);
   }

@@ -5,7 +5,7 @@
  * The state lives in the database, so any node (or this one after a restart) carries on from it.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gt, inArray, isNull, max } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, max, sql } from 'drizzle-orm';
 import {
   applyCommand,
   commandElementIds,
@@ -22,6 +22,7 @@ import {
 } from '@cuebe/protocol';
 import type { Conn, Db } from '../db/open';
 import { crew, elements, performances, playback, scripts, showEvents, type ShowEventData } from '../db/schema';
+import { mayHaveCommitted, settle } from '../db/outcome';
 import { isUniqueViolation, notFound } from '../errors';
 import { toAppError, type ActorRef } from '../scripts/store';
 import { toElement } from '../scripts/rows';
@@ -108,8 +109,26 @@ export class PlaybackStore {
     } catch (err) {
       if (err instanceof Duplicate || (commandId && isUniqueViolation(err)))
         return this.duplicate(scriptId, commandId!);
+      // Committed though its reply was lost: answered and published as applied (SPEC W3).
+      if (commandId && mayHaveCommitted(err)) return settle(() => this.committedCommand(scriptId, commandId));
       throw toAppError(err);
     }
+  }
+
+  /** What `commandId` committed as, or null; read after any command to the script in flight. */
+  private async committedCommand(scriptId: string, commandId: string): Promise<CommandResult | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`set local lock_timeout = '1s'`);
+      await tx.select({ v: playback.version }).from(playback).where(eq(playback.scriptId, scriptId)).for('share');
+      const [ev] = await tx
+        .select()
+        .from(showEvents)
+        .where(and(eq(showEvents.scriptId, scriptId), eq(showEvents.commandId, commandId)));
+      if (!ev) return null;
+      const [row] = await tx.select({ state: playback.state }).from(playback).where(eq(playback.scriptId, scriptId));
+      const state = row ? parseStored(row.state) : initialPlaybackState(0);
+      return { state, version: ev.version ?? state.version, duplicate: false, event: toEvent(ev) };
+    });
   }
 
   private async commandIn(

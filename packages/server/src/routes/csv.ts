@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import { departments } from '../db/schema';
 import { AppError, badRequest } from '../errors';
+import { idempotencyKey } from '../http/idempotency';
 import { IdParam, parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
 import { editableScript, readableScript } from '../auth/script-access';
@@ -95,8 +96,9 @@ export async function csvRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       const { mode } = parse(ImportQuery, req.query);
       const row = await editableScript(db, user.id, scriptId);
       const text = csvBody(req.body);
+      const key = idempotencyKey(req);
       let refused: ImportPlan | null = null;
-      const answer = await commitFresh(ctx, user, scriptId, (current) => {
+      const answer = await commitFresh(ctx, user, scriptId, { key, kind: 'import' }, (current) => {
         const plan = planImport(text, current, mode);
         if (plan.errors.length > 0) {
           refused = plan;

@@ -6,6 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context';
 import { elements } from '../db/schema';
 import { notFound } from '../errors';
+import { idempotencyKey } from '../http/idempotency';
 import { parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
 import { scriptFor } from '../auth/roles';
@@ -37,7 +38,11 @@ export async function elementRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const { scriptId } = parse(ElementParams.pick({ scriptId: true }), req.params);
     const element = parse(ElementCreateBody, req.body);
     await scriptFor(db, user.id, scriptId, 'edit');
-    const { entry } = await commitAndPublish(ctx, user, { scriptId, op: { kind: 'create', element } });
+    const { entry } = await commitAndPublish(ctx, user, {
+      scriptId,
+      op: { kind: 'create', element },
+      opId: idempotencyKey(req),
+    });
     const created = await elementAfter(scriptId, element.id, entry.patch.upserts);
     return reply.status(201).send({ element: created, version: entry.version });
   });
@@ -47,7 +52,11 @@ export async function elementRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const { scriptId, elementId } = parse(ElementParams, req.params);
     const fields = parse(ElementPatch, req.body);
     await scriptFor(db, user.id, scriptId, 'edit');
-    const { entry } = await commitAndPublish(ctx, user, { scriptId, op: { kind: 'update', id: elementId, fields } });
+    const { entry } = await commitAndPublish(ctx, user, {
+      scriptId,
+      op: { kind: 'update', id: elementId, fields },
+      opId: idempotencyKey(req),
+    });
     return { element: await elementAfter(scriptId, elementId, entry.patch.upserts), version: entry.version };
   });
 
@@ -55,7 +64,11 @@ export async function elementRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const user = await requireUser(ctx, req);
     const { scriptId, elementId } = parse(ElementParams, req.params);
     await scriptFor(db, user.id, scriptId, 'edit');
-    const { entry } = await commitAndPublish(ctx, user, { scriptId, op: { kind: 'delete', id: elementId } });
+    const { entry } = await commitAndPublish(ctx, user, {
+      scriptId,
+      op: { kind: 'delete', id: elementId },
+      opId: idempotencyKey(req),
+    });
     return { version: entry.version };
   });
 }

@@ -1,14 +1,18 @@
 /** A script's history (the op log, newest first) and restoring a past version. */
+import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, lt } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { elements, ops, scripts } from '../db/schema';
 import { AppError, notFound } from '../errors';
+import { idempotencyKey, keyReused } from '../http/idempotency';
 import { IdParam, parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
 import { scriptFor } from '../auth/roles';
+import { replay } from '../scripts/commit-fresh';
 import { commitAndPublish } from '../scripts/publish';
+import { storeReply } from '../scripts/replies';
 import { restoreOp, stateBefore } from '../scripts/restore';
 import { toElement, toScriptInfo } from '../scripts/rows';
 import { toAppError, type LogEntry } from '../scripts/store';
@@ -52,16 +56,33 @@ export async function historyRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const user = await requireUser(ctx, req);
     const { scriptId } = parse(IdParam('scriptId'), req.params);
     const { version } = parse(RestoreBody, req.body);
+    const write = { key: idempotencyKey(req), kind: 'restore' } as const;
     await scriptFor(db, user.id, scriptId, 'edit');
     // The op is computed from the whole current state, so it must land on exactly that state:
-    // when another change commits in between, read again and recompute.
+    // when another change commits in between, read again and recompute. Keyed: a retry answers
+    // what the first attempt did (SPEC W2), never "already equal" from the restored state.
+    const key = write.key ?? randomUUID();
     for (let attempt = 1; ; attempt++) {
+      if (write.key) {
+        const replayed = await replay(ctx, scriptId, key, write.kind);
+        if (replayed !== null) return replayed;
+      }
       const { current, entries, at } = await readForRestore(ctx, scriptId, version);
       const op = restoreOp(current, stateBefore(current, entries));
       if (!op) return { version: at };
       try {
-        const result = await commitAndPublish(ctx, user, { scriptId, op, baseVersion: at, onlyOnVersion: at });
-        return { version: result.entry.version };
+        const result = await commitAndPublish(ctx, user, {
+          scriptId,
+          op,
+          opId: key,
+          baseVersion: at,
+          onlyOnVersion: at,
+          prepare: (tx) => storeReply(tx, scriptId, key, write.kind, { version: at + 1 }),
+        });
+        if (!result.duplicate) return { version: result.entry.version };
+        const replayed = await replay(ctx, scriptId, key, write.kind);
+        if (replayed === null) throw keyReused();
+        return replayed;
       } catch (err) {
         if (!(err instanceof AppError && err.code === 'CONFLICT') || attempt >= 5) throw err;
       }

@@ -12,11 +12,12 @@ import {
 import type { AppContext } from '../context';
 import { departments, elements, scripts } from '../db/schema';
 import { notFound } from '../errors';
+import { idempotencyKey } from '../http/idempotency';
 import { IdParam, parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
 import { scriptFor, showFor } from '../auth/roles';
 import { createScript, duplicateScript } from '../scripts/create';
-import { commitAndPublish } from '../scripts/publish';
+import { commitAndPublish, publishEntry } from '../scripts/publish';
 import { toDepartment, toElement, toScript, toScriptInfo } from '../scripts/rows';
 import { toAppError } from '../scripts/store';
 
@@ -73,8 +74,15 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
       fields.plannedStart = utc(body.plannedStart);
     if (body.plannedEnd !== undefined && !sameTime(body.plannedEnd, current.plannedEnd))
       fields.plannedEnd = utc(body.plannedEnd);
+    const key = idempotencyKey(req);
     if (Object.keys(fields).length > 0)
-      await commitAndPublish(ctx, user, { scriptId, op: { kind: 'scriptInfo', fields } });
+      await commitAndPublish(ctx, user, { scriptId, op: { kind: 'scriptInfo', fields }, opId: key });
+    else if (key) {
+      // A retry of a change that committed (nothing left to change): its version is published
+      // again, in case the first attempt's reply — and with it the publish — was lost (SPEC W4).
+      const [first] = await ctx.store.committedOps(scriptId, [key]);
+      if (first) await publishEntry(ctx, first);
+    }
     if (body.shared !== undefined && body.shared !== row.shared) {
       await db.update(scripts).set({ shared: body.shared, updatedAt: new Date() }).where(eq(scripts.id, scriptId));
       if (!body.shared)

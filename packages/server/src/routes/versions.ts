@@ -2,10 +2,12 @@
  * Named versions of a script: save (a BACKUP snapshot), list, compare two (or one with the live
  * script), restore one (a new op on the live script, so it syncs and can be undone).
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ScriptInfoFields } from '@cuebe/protocol';
 import type { AppContext } from '../context';
+import { idempotencyKey } from '../http/idempotency';
 import { IdParam, parse } from '../http/parse';
 import { requireUser } from '../auth/guard';
 import { editableScript, readableScript } from '../auth/script-access';
@@ -34,13 +36,10 @@ export async function versionRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const user = await requireUser(ctx, req);
     const { scriptId } = parse(IdParam('scriptId'), req.params);
     const { name } = parse(VersionCreateBody, req.body);
+    const key = idempotencyKey(req);
     await editableScript(db, user.id, scriptId);
-    try {
-      const version = await saveVersion(db, scriptId, name, smActor(user));
-      return reply.status(201).send({ version });
-    } catch (err) {
-      throw toAppError(err);
-    }
+    const version = await saveVersion(db, scriptId, name, smActor(user), key ?? randomUUID());
+    return reply.status(201).send({ version });
   });
 
   app.get('/api/scripts/:scriptId/versions', async (req) => {
@@ -77,8 +76,9 @@ export async function versionRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const user = await requireUser(ctx, req);
     const { scriptId, versionId } = parse(VersionParams, req.params);
     await editableScript(db, user.id, scriptId);
+    const key = idempotencyKey(req);
     const saved = await versionState(db, scriptId, versionId);
-    return commitFresh(ctx, user, scriptId, (current) => {
+    return commitFresh(ctx, user, scriptId, { key, kind: 'restoreVersion' }, (current) => {
       const { name, status, notes, plannedStart, plannedEnd } = current.script;
       const info = { name, status, notes, plannedStart, plannedEnd };
       const state = { info, elements: new Map(current.elements.map((e) => [e.id, e])) };

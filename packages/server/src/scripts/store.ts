@@ -22,6 +22,7 @@ import type { Param, PreparedStatement } from '../db/prepared';
 import { departments, elements, ops, scripts, type FieldMeta } from '../db/schema';
 import { AppError, isDataException, isUnavailable, isUniqueViolation } from '../errors';
 import { monotonicWallClock } from '../clock/reference';
+import { mayHaveCommitted, settle } from '../db/outcome';
 import { toDepartment, toElement, toScriptHeader, toScriptInfo } from './rows';
 
 /** Who made a change. id: the user or crew id; deviceId: which of their devices. */
@@ -147,8 +148,31 @@ export class ScriptStore {
         throw new AppError(400, 'BAD_OP', 'an element id is already used by another script');
       // A value the database cannot hold: this op would fail the same way on every retry (S16).
       if (isDataException(err)) throw new AppError(400, 'BAD_OP', 'the database cannot store a value in this op');
+      if (input.opId && mayHaveCommitted(err)) {
+        const { scriptId, opId } = input;
+        const entry = await settle(() => this.committedEntry(scriptId, opId));
+        // Committed, though its reply was lost: answered (and published by the caller) as the
+        // commit it is (SPEC W3). Its conflict notices are not recovered.
+        return { entry, duplicate: false, conflicts: [] };
+      }
       throw toAppError(err);
     }
+  }
+
+  /**
+   * The entry `opId` committed as, or null. Read under the script's row lock (shared), so a
+   * commit to this script still in flight on another connection has finished first.
+   */
+  private async committedEntry(scriptId: string, opId: string): Promise<LogEntry | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`set local lock_timeout = '1s'`);
+      await tx.select({ id: scripts.id }).from(scripts).where(eq(scripts.id, scriptId)).for('share');
+      const [row] = await tx
+        .select()
+        .from(ops)
+        .where(and(eq(ops.scriptId, scriptId), eq(ops.opId, opId)));
+      return row ? toEntry(row) : null;
+    });
   }
 
   /**

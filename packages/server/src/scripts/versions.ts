@@ -8,8 +8,11 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { EDITABLE_FIELDS, type Element, type ScriptState } from '@cuebe/protocol';
 import type { Db } from '../db/open';
 import { elements, scripts, scriptVersions } from '../db/schema';
-import { AppError, notFound } from '../errors';
-import type { ActorRef } from './store';
+import { z } from 'zod';
+import { mayHaveCommitted, settle } from '../db/outcome';
+import { AppError, isUniqueViolation, notFound } from '../errors';
+import { storedReply, storeReply } from './replies';
+import { toAppError, type ActorRef } from './store';
 import { toElement, toScript, toScriptInfo } from './rows';
 
 export interface VersionInfo {
@@ -23,8 +26,59 @@ export interface VersionInfo {
   createdAt: string;
 }
 
-/** Snapshot `scriptId` as it is now into a new BACKUP script, in one transaction. */
-export async function saveVersion(db: Db, scriptId: string, name: string, actor: ActorRef): Promise<VersionInfo> {
+/**
+ * Snapshot `scriptId` as it is now into a new BACKUP script, in one transaction that also stores
+ * the answer under `key`: a retry with the key gets the same version back, never a second one
+ * (SPEC W1, W2), and a lost reply is settled by looking for the key (SPEC W3).
+ */
+export async function saveVersion(
+  db: Db,
+  scriptId: string,
+  name: string,
+  actor: ActorRef,
+  key: string,
+): Promise<VersionInfo> {
+  const saved = () => storedVersion(db, scriptId, key);
+  try {
+    return (await saved()) ?? (await saveVersionOnce(db, scriptId, name, actor, key));
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      // The same key, committed meanwhile by a request running beside this one.
+      const first = await saved().catch((e: unknown) => {
+        throw toAppError(e);
+      });
+      if (first) return first;
+    }
+    if (mayHaveCommitted(err)) return settle(saved);
+    throw toAppError(err);
+  }
+}
+
+async function storedVersion(db: Db, scriptId: string, key: string): Promise<VersionInfo | null> {
+  const reply = await storedReply(db, scriptId, key, 'saveVersion');
+  if (reply === null) return null;
+  const parsed = StoredVersion.safeParse(reply);
+  if (!parsed.success) throw new Error('a stored saved-version answer does not parse');
+  return parsed.data;
+}
+
+const StoredVersion = z.object({
+  id: z.string(),
+  name: z.string(),
+  sourceScriptId: z.string().nullable(),
+  sourceVersion: z.number(),
+  elementCount: z.number(),
+  createdBy: z.object({ kind: z.enum(['sm', 'crew', 'system']), name: z.string() }),
+  createdAt: z.string(),
+});
+
+async function saveVersionOnce(
+  db: Db,
+  scriptId: string,
+  name: string,
+  actor: ActorRef,
+  key: string,
+): Promise<VersionInfo> {
   return db.transaction(
     async (tx) => {
       const [source] = await tx.select().from(scripts).where(eq(scripts.id, scriptId));
@@ -64,7 +118,7 @@ export async function saveVersion(db: Db, scriptId: string, name: string, actor:
           createdBy: { kind: actor.kind, name: actor.name, id: actor.id },
         })
         .returning();
-      return {
+      const info: VersionInfo = {
         id,
         name,
         sourceScriptId: scriptId,
@@ -73,6 +127,8 @@ export async function saveVersion(db: Db, scriptId: string, name: string, actor:
         createdBy: { kind: actor.kind, name: actor.name },
         createdAt: v!.createdAt.toISOString(),
       };
+      await storeReply(tx, scriptId, key, 'saveVersion', info);
+      return info;
     },
     { isolationLevel: 'repeatable read' },
   );

@@ -29,6 +29,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Crew share token, sent as Authorization: Bearer. */
   token?: string;
+  /** Idempotency-Key of a write (keys.ts): the same on every retry of the same write. */
+  key?: string;
   signal?: AbortSignal;
 }
 
@@ -40,6 +42,7 @@ export async function request<S extends z.ZodType>(
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.key) headers['idempotency-key'] = opts.key;
   let res: Response;
   try {
     res = await fetch(path, {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { AccountPreferences, Element, type NotifyPrefs } from '@cuebe/protocol';
 import { ApiError, request } from './http';
+import { fingerprint, keyed } from './keys';
 import { VersionRes } from './schemas';
 
 const Problem = z.object({ line: z.number(), column: z.string().nullable(), message: z.string() });
@@ -42,12 +43,16 @@ export const Comparison = z.object({
 export type Comparison = z.infer<typeof Comparison>;
 
 /** POST a CSV body (fetch directly: the JSON helper only sends JSON). */
-async function postCsv<S extends z.ZodType>(path: string, csv: string, schema: S): Promise<z.infer<S>> {
+async function postCsv<S extends z.ZodType>(path: string, csv: string, schema: S, key?: string): Promise<z.infer<S>> {
   let res: Response;
   try {
     res = await fetch(path, {
       method: 'POST',
-      headers: { 'content-type': 'text/csv', accept: 'application/json' },
+      headers: {
+        'content-type': 'text/csv',
+        accept: 'application/json',
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
       body: csv,
       credentials: 'same-origin',
     });
@@ -75,18 +80,25 @@ export const paperwork = {
   preview: (scriptId: string, csv: string, mode: 'replace' | 'append') =>
     postCsv(`/api/scripts/${scriptId}/import/preview?mode=${mode}`, csv, ImportPreview),
   importCsv: (scriptId: string, csv: string, mode: 'replace' | 'append') =>
-    postCsv(`/api/scripts/${scriptId}/import?mode=${mode}`, csv, ImportPreview.extend({ version: z.number() })),
+    keyed(`import ${scriptId} ${mode} ${fingerprint(csv)}`, (key) =>
+      postCsv(`/api/scripts/${scriptId}/import?mode=${mode}`, csv, ImportPreview.extend({ version: z.number() }), key),
+    ),
   versions: (scriptId: string) =>
     request(`/api/scripts/${scriptId}/versions`, z.object({ versions: z.array(VersionInfo) })),
   saveVersion: (scriptId: string, name: string) =>
-    request(`/api/scripts/${scriptId}/versions`, z.object({ version: VersionInfo }), {
-      method: 'POST',
-      body: { name },
-    }),
+    keyed(`save version ${scriptId} ${name}`, (key) =>
+      request(`/api/scripts/${scriptId}/versions`, z.object({ version: VersionInfo }), {
+        method: 'POST',
+        body: { name },
+        key,
+      }),
+    ),
   compare: (scriptId: string, from: string, to?: string) =>
     request(`/api/scripts/${scriptId}/compare?from=${from}${to ? `&to=${to}` : ''}`, Comparison),
   restoreVersion: (scriptId: string, versionId: string) =>
-    request(`/api/scripts/${scriptId}/versions/${versionId}/restore`, VersionRes, { method: 'POST' }),
+    keyed(`restore ${scriptId} ${versionId}`, (key) =>
+      request(`/api/scripts/${scriptId}/versions/${versionId}/restore`, VersionRes, { method: 'POST', key }),
+    ),
 };
 
 export const preferences = {

@@ -11,6 +11,7 @@ import type {
   CrewUpdateBody,
 } from '@cuebe/protocol';
 import { NoContent, request } from './http';
+import { keyed } from './keys';
 import {
   CrewRes,
   DepartmentRes,
@@ -59,7 +60,9 @@ export const scripts = {
     request(`/api/shows/${showId}/scripts`, ScriptCreatedRes, { method: 'POST', body }),
   get: (scriptId: string) => request(`/api/scripts/${scriptId}`, ScriptDetailRes),
   update: (scriptId: string, body: In<typeof ScriptUpdateBody>) =>
-    request(`/api/scripts/${scriptId}`, ScriptRes, { method: 'PATCH', body }),
+    keyed(`update script ${scriptId} ${JSON.stringify(body)}`, (key) =>
+      request(`/api/scripts/${scriptId}`, ScriptRes, { method: 'PATCH', body, key }),
+    ),
   remove: (scriptId: string) => request(`/api/scripts/${scriptId}`, NoContent, { method: 'DELETE' }),
   duplicate: (scriptId: string, name?: string) =>
     request(`/api/scripts/${scriptId}/duplicate`, ScriptRes, { method: 'POST', body: name ? { name } : {} }),
@@ -69,7 +72,9 @@ export const scripts = {
       HistoryRes,
     ),
   restore: (scriptId: string, version: number) =>
-    request(`/api/scripts/${scriptId}/restore`, VersionRes, { method: 'POST', body: { version } }),
+    keyed(`restore ${scriptId} to ${version}`, (key) =>
+      request(`/api/scripts/${scriptId}/restore`, VersionRes, { method: 'POST', body: { version }, key }),
+    ),
 };
 
 export const crew = {

@@ -43,8 +43,14 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
         () => true,
         (e: unknown) => {
           const text = e instanceof CommandFailed ? e.message : String(e);
+          // Not confirmed is not refused: the GO may have been called (the playback state shows it).
+          if (e instanceof CommandFailed && e.code === 'OUTCOME_UNKNOWN')
+            setError({ text: `${cmd.kind === 'go' ? 'GO' : 'Command'} not confirmed — ${text}`, refusedGo: false });
           // A refused GO is the one refusal the SM must not miss: the cue was NOT called.
-          setError(cmd.kind === 'go' ? { text: `GO refused — ${text}`, refusedGo: true } : { text, refusedGo: false });
+          else
+            setError(
+              cmd.kind === 'go' ? { text: `GO refused — ${text}`, refusedGo: true } : { text, refusedGo: false },
+            );
           return false;
         },
       );
