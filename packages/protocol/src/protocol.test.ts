@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ClientMessage, ServerMessage } from './messages';
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './version';
 
-const PINNED = { version: 4, hash: 'b91532626993ab07' };
+const PINNED = { version: 5, hash: '1da7f9de0c75454c' };
 
 function schemaHash(): string {
   const schemas = { client: z.toJSONSchema(ClientMessage), server: z.toJSONSchema(ServerMessage) };

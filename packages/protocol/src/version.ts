@@ -17,9 +17,14 @@
  *       catch-up. Optional, so protocol-3 clients are still served. A protocol-3 server refuses
  *       a hello that carries it (4002); the client then says hello without it. Server message
  *       sharing (to SM devices: whether the script is shared with crew).
+ *   5 — command reopen (undo an accidental stop or complete); playback state carries
+ *       stoppedRun. Protocol-3 and -4 clients are sent the state without it (their schema is
+ *       strict), so they are still served; they cannot reopen.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 /** Oldest client protocol the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 3;
 /** The first protocol whose clients read the `sharing` message (older ones are not sent it). */
 export const SHARING_SINCE = 4;
+/** The first protocol whose clients read playback state `stoppedRun` (older ones get it without). */
+export const STOPPED_RUN_SINCE = 5;
