@@ -96,6 +96,22 @@ describe.skipIf(!hasChromium)('adding rows where the SM means', () => {
     await expect.poll(saved).toEqual(['SHOW START', 'A', 'B', 'C', 'D', 'SHOW END']);
   });
 
+  it('a disabled button looks disabled: faded and grey, no pointer', async () => {
+    const look = (name: string) =>
+      sm.getByRole('button', { name, exact: true }).evaluate((el) => {
+        const style = getComputedStyle(el);
+        return {
+          disabled: (el as HTMLButtonElement).disabled,
+          opacity: style.opacity,
+          cursor: style.cursor,
+          filter: style.filter,
+        };
+      });
+    expect(await look('Undo')).toMatchObject({ disabled: false, opacity: '1', cursor: 'pointer' });
+    expect(await look('Redo')).toMatchObject({ disabled: true, opacity: '0.4', cursor: 'not-allowed' });
+    expect((await look('Redo')).filter).toContain('grayscale');
+  });
+
   it('W1 the insertion line is drawn where the next row goes: between D and SHOW END', async () => {
     const marked = grid().locator('.insert-after, .insert-before');
     expect(await marked.count()).toBe(1);
