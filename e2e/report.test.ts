@@ -153,9 +153,9 @@ describe.skipIf(!hasChromium)('performances and the show report', () => {
     expect(await table.textContent()).toContain('Act 1');
     expect(await table.textContent()).toContain('Interval');
     const one = await first.locator('td').allTextContents();
-    // Called by, …, cues called 2, late GOs 1, not acked 1, holds 1 (the last four columns).
+    // Called by, …, cues called 2, late GOs 1, early GOs 1, not acked 1, holds 1 (the last five columns).
     expect(one[1]).toBe('Jane');
-    expect(one.slice(-4)).toEqual(['2', '1', '1', '1']);
+    expect(one.slice(-5)).toEqual(['2', '1', '1', '1', '1']);
     mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: `${shots}performances.png` });
   });
@@ -174,7 +174,9 @@ describe.skipIf(!hasChromium)('performances and the show report', () => {
     expect(await cueRow('LX 1').getAttribute('class')).toContain('row-late');
     const snd1 = await cueRow('SND 1').locator('td').allTextContents();
     expect(snd1[0]).toBe('0:10:00');
-    expect(snd1[2]).toMatch(/^−0:09:5\d$/);
+    // Called early is flagged as a late call is.
+    expect(snd1[2]).toMatch(/^−0:09:5\dearly$/);
+    expect(await cueRow('SND 1').getAttribute('class')).toContain('row-early');
     expect((await cueRow('LX 2').locator('td').allTextContents())[1]).toBe('not called');
 
     const holds = page.getByTestId('report-holds');
@@ -190,6 +192,7 @@ describe.skipIf(!hasChromium)('performances and the show report', () => {
     expect(parts).toContain('Act 1');
     expect(parts).toContain('Interval');
     expect(await page.getByTestId('report-summary').textContent()).toContain('2 of 3 cues called');
+    expect(await page.getByTestId('report-summary').textContent()).toContain('1 late GO, 1 early GO');
   });
 
   it('downloads the report as CSV with the cue rows', async () => {
@@ -200,7 +203,7 @@ describe.skipIf(!hasChromium)('performances and the show report', () => {
     expect(res.headers()['content-type']).toContain('text/csv');
     const csv = await res.text();
     expect(csv).toMatch(/^Cue,LX 1,0:00:01,/m);
-    expect(csv).toMatch(/^Cue,SND 1,0:10:00,/m);
+    expect(csv).toMatch(/^Cue,SND 1,0:10:00,[^,]*,[^,]*,early,/m);
     expect(csv).toMatch(/^Cue,LX 2,0:20:00,.*not called/m);
     expect(csv).toContain(HOLD_REASON);
   });

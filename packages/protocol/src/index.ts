@@ -15,3 +15,4 @@ export * from './clock';
 export * from './notify';
 export * from './team';
 export * from './report';
+export * from './department-colours';

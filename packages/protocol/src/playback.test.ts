@@ -70,7 +70,9 @@ function stateIn(status: PlaybackStatus, at = T0): PlaybackState {
 }
 
 /** The transport commands: their status rules are all in ALLOWED_FROM (cue-light commands are tested below). */
-const TRANSPORT = PLAYBACK_COMMAND_KINDS.filter((k) => !['ack', 'nudge', 'guards', 'mark', 'note'].includes(k));
+const TRANSPORT = PLAYBACK_COMMAND_KINDS.filter(
+  (k) => !['ack', 'nudge', 'guards', 'mark', 'note', 'reopen'].includes(k),
+);
 
 /** One valid command of each kind. */
 const sample: Record<(typeof PLAYBACK_COMMAND_KINDS)[number], PlaybackCommand> = {
@@ -80,6 +82,7 @@ const sample: Record<(typeof PLAYBACK_COMMAND_KINDS)[number], PlaybackCommand> =
   resume: { kind: 'resume' },
   complete: { kind: 'complete' },
   stop: { kind: 'stop' },
+  reopen: { kind: 'reopen' },
   seek: { kind: 'seek', showMs: 25_000 },
   standby: { kind: 'standby', cueIds: [uuid(3)] },
   go: { kind: 'go', cueId: uuid(3) },
@@ -533,7 +536,86 @@ describe('cue lights: acknowledgements, nudges, guards, performances', () => {
 
   it('states stored before protocol 3 still read, with the new fields at their defaults', () => {
     const old: Record<string, unknown> = { ...initialPlaybackState(T0) };
-    for (const k of ['acks', 'nudge', 'guards', 'performanceId', 'houseOpenAtServerMs', 'part']) delete old[k];
+    for (const k of ['acks', 'nudge', 'guards', 'performanceId', 'houseOpenAtServerMs', 'part', 'stoppedRun'])
+      delete old[k];
     expect(PlaybackState.parse(old)).toEqual(initialPlaybackState(T0));
+  });
+});
+
+describe('L2 reopen: an accidental stop or complete is undone into the same performance', () => {
+  const fail = (s: PlaybackState, c: PlaybackCommand) => {
+    try {
+      applyCommand(s, c, T0 + 60_000, ctx);
+    } catch (e) {
+      return (e as PlaybackError).message;
+    }
+    return 'applied';
+  };
+
+  it('L2 a run stopped while playing reopens paused at the show time, cue and performance it had', () => {
+    let s = initialPlaybackState(T0);
+    const run = (c: PlaybackCommand, t: number) => (s = applyCommand(s, c, t, ctx));
+    run({ kind: 'play' }, T0);
+    run({ kind: 'pause' }, T0 + 5_000);
+    run({ kind: 'resume' }, T0 + 7_000); // 2 s held
+    run({ kind: 'mark', mark: 'actStart', label: 'Act 1' }, T0 + 7_000);
+    run({ kind: 'go', cueId: uuid(1) }, T0 + 12_000);
+    const perf = s.performanceId;
+    const lastGo = s.lastGo;
+    run({ kind: 'stop' }, T0 + 15_000); // show time 13 s
+    expect(s.status).toBe('STOPPED');
+    expect(showTimeAt(s, T0 + 16_000)).toBe(0);
+    expect(s.performanceId).toBeNull();
+    expect(s.stoppedRun?.performanceId).toBe(perf);
+    expect(PlaybackState.safeParse(s).success).toBe(true);
+
+    run({ kind: 'reopen' }, T0 + 20_000);
+    expect(s.status).toBe('PAUSED');
+    expect(s.performanceId).toBe(perf);
+    expect(showTimeAt(s, T0 + 25_000)).toBe(13_000);
+    expect(s.currentCueId).toBe(uuid(1));
+    expect(s.lastGo).toEqual(lastGo);
+    expect(s.part?.label).toBe('Act 1');
+    expect(s.stoppedRun).toBeNull();
+    // The time it stood stopped counts as held, from the stop: 2 s before + 5 s.
+    expect(heldMsAt(s, T0 + 20_000)).toBe(7_000);
+    run({ kind: 'resume' }, T0 + 21_000);
+    expect(showTimeAt(s, T0 + 22_000)).toBe(14_000);
+    expect(fail(s, { kind: 'reopen' })).toBe('cannot reopen now: the show is running');
+  });
+
+  it('L2 a run stopped during a safety hold reopens in that hold, with its reason and start', () => {
+    let s = initialPlaybackState(T0);
+    const run = (c: PlaybackCommand, t: number) => (s = applyCommand(s, c, t, ctx));
+    run({ kind: 'play' }, T0);
+    run({ kind: 'safety', reason: 'actor down' }, T0 + 3_000);
+    run({ kind: 'stop' }, T0 + 4_000);
+    run({ kind: 'reopen' }, T0 + 9_000);
+    expect(s.status).toBe('SAFETY');
+    expect(s.safetyReason).toBe('actor down');
+    expect(s.pausedSinceServerMs).toBe(T0 + 3_000);
+    expect(showTimeAt(s, T0 + 9_000)).toBe(3_000);
+  });
+
+  it('L2 complete reopens paused where show time froze; play or house open after a stop make it final', () => {
+    let s = stateIn('COMPLETE');
+    const frozen = showTimeAt(s, T0);
+    const perf = s.performanceId;
+    s = applyCommand(s, { kind: 'reopen' }, T0 + 1_000, ctx);
+    expect(s.status).toBe('PAUSED');
+    expect(s.performanceId).toBe(perf);
+    expect(showTimeAt(s, T0 + 5_000)).toBe(frozen);
+
+    const stopped = applyCommand(stateIn('PLAYING'), { kind: 'stop' }, T0, ctx);
+    const replayed = applyCommand(stopped, { kind: 'play' }, T0 + 1_000, ctx);
+    expect(replayed.stoppedRun).toBeNull();
+    expect(replayed.performanceId).not.toBe(stopped.stoppedRun?.performanceId);
+    const opened = applyCommand(stopped, { kind: 'mark', mark: 'houseOpen' }, T0 + 1_000, ctx);
+    expect(opened.stoppedRun).toBeNull();
+    expect(fail(stateIn('STOPPED'), { kind: 'reopen' })).toBe(
+      'cannot reopen now: there is no stopped performance to reopen (press play to start one)',
+    );
+    for (const status of ['PLAYING', 'PAUSED', 'SAFETY'] as const)
+      expect(fail(stateIn(status), { kind: 'reopen' })).toMatch(/^cannot reopen now: the show is running/);
   });
 });

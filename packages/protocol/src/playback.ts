@@ -18,7 +18,10 @@
  *   resume     PAUSED, SAFETY            → PLAYING  (show time carries on from where it froze)
  *   complete   PLAYING, PAUSED, SAFETY   → COMPLETE (freezes show time, clears standby)
  *   stop       PLAYING, PAUSED, SAFETY,
- *              COMPLETE                  → STOPPED  (back to show time 0, everything cleared)
+ *              COMPLETE                  → STOPPED  (back to show time 0, everything cleared;
+ *                                                    the run is kept in stoppedRun for reopen)
+ *   reopen     STOPPED with a stoppedRun,
+ *              COMPLETE                  → PAUSED   (the same performance carries on, held)
  *   seek       STOPPED, PLAYING, PAUSED,
  *              SAFETY                    → same     (moves show time; {cueId} also makes it current)
  *   standby    STOPPED, PLAYING, PAUSED,
@@ -44,6 +47,7 @@ import { Id, type Element } from './domain';
 import { Actor } from './actor';
 import { timeOrder } from './tree';
 import { isVisible, type View } from './view';
+import { STOPPED_RUN_SINCE } from './version';
 
 export const PLAYBACK_STATUSES = ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY', 'COMPLETE'] as const;
 export const PlaybackStatus = z.enum(PLAYBACK_STATUSES);
@@ -134,6 +138,29 @@ export const ShowPart = z.strictObject({
 });
 export type ShowPart = z.infer<typeof ShowPart>;
 
+/**
+ * What stop cleared, kept so that an accidental stop can be undone into the same performance
+ * (reopen, SPEC L2): where show time and the calls stood, and the hold the run was in.
+ */
+export const StoppedRun = z.strictObject({
+  performanceId: Id,
+  stoppedAtServerMs: ServerMs,
+  /** Show time at the stop. */
+  showMs: ShowMs,
+  startedAtServerMs: ServerMs.nullable(),
+  /** Held ms of the run before its last hold began. */
+  pausedMs: z.number().finite().min(0),
+  /** Start of the hold a reopen continues: the run's open hold, or the stop itself. */
+  heldSinceServerMs: ServerMs,
+  safetyReason: z.string().max(PLAYBACK_LIMITS.maxReasonLength).nullable(),
+  currentCueId: Id.nullable(),
+  currentCueOffsetMs: ShowMs.nullable(),
+  lastGo: LastGo.nullable(),
+  houseOpenAtServerMs: ServerMs.nullable(),
+  part: ShowPart.nullable(),
+});
+export type StoppedRun = z.infer<typeof StoppedRun>;
+
 export const PlaybackState = z.strictObject({
   status: PlaybackStatus,
   /** Server time at which show time was last anchored. */
@@ -164,6 +191,8 @@ export const PlaybackState = z.strictObject({
   /** When the house opened for this performance; null before. */
   houseOpenAtServerMs: ServerMs.nullable().default(null),
   part: ShowPart.nullable().default(null),
+  /** The run the last stop ended, while it may be reopened (until play or house open starts another). */
+  stoppedRun: StoppedRun.nullable().default(null),
   /** Server time of the last change; commands never move time backwards past it. */
   updatedAtServerMs: ServerMs,
   /** Bumped by one on every applied command (0: never commanded). */
@@ -182,6 +211,8 @@ export const SafetyCommand = z.strictObject({
 export const ResumeCommand = z.strictObject({ kind: z.literal('resume') });
 export const CompleteCommand = z.strictObject({ kind: z.literal('complete') });
 export const StopCommand = z.strictObject({ kind: z.literal('stop') });
+/** Undo an accidental stop (or complete): the same performance carries on, held (SPEC L2). */
+export const ReopenCommand = z.strictObject({ kind: z.literal('reopen') });
 /** Seek to a show time, or to a cue's planned time (which then becomes the current cue). */
 export const SeekCommand = z
   .strictObject({ kind: z.literal('seek'), showMs: ShowMs.optional(), cueId: Id.optional() })
@@ -223,6 +254,7 @@ export const PlaybackCommand = z.discriminatedUnion('kind', [
   ResumeCommand,
   CompleteCommand,
   StopCommand,
+  ReopenCommand,
   SeekCommand,
   StandbyCommand,
   GoCommand,
@@ -244,6 +276,7 @@ export const PLAYBACK_COMMAND_KINDS = [
   'resume',
   'complete',
   'stop',
+  'reopen',
   'seek',
   'standby',
   'go',
@@ -264,6 +297,7 @@ export const ALLOWED_FROM: Readonly<Record<PlaybackCommandKind, readonly Playbac
   resume: ['PAUSED', 'SAFETY'],
   complete: ['PLAYING', 'PAUSED', 'SAFETY'],
   stop: ['PLAYING', 'PAUSED', 'SAFETY', 'COMPLETE'],
+  reopen: ['STOPPED', 'COMPLETE'],
   seek: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY'],
   standby: ['STOPPED', 'PLAYING', 'PAUSED', 'SAFETY'],
   go: ['PLAYING', 'PAUSED', 'SAFETY'],
@@ -342,6 +376,11 @@ function refusal(kind: PlaybackCommandKind, status: PlaybackStatus): string {
     },
     complete: { STOPPED: 'the show is not running', COMPLETE: 'the show is already complete' },
     stop: { STOPPED: 'the show is already stopped' },
+    reopen: {
+      PLAYING: 'the show is running',
+      PAUSED: 'the show is running (paused)',
+      SAFETY: 'the show is running (held for safety)',
+    },
     go: {
       STOPPED: 'the show is not running: press play before calling cues',
       COMPLETE: 'the show is complete: stop it first to start a new run',
@@ -387,9 +426,20 @@ export function initialPlaybackState(serverNowMs = 0): PlaybackState {
     performanceId: null,
     houseOpenAtServerMs: null,
     part: null,
+    stoppedRun: null,
     updatedAtServerMs: serverNowMs,
     version: 0,
   };
+}
+
+/** The state as a client of `protocol` reads it: before STOPPED_RUN_SINCE, without stoppedRun. */
+export function playbackForProtocol(
+  state: PlaybackState,
+  protocol: number,
+): PlaybackState | Omit<PlaybackState, 'stoppedRun'> {
+  if (protocol >= STOPPED_RUN_SINCE) return state;
+  const { stoppedRun: _dropped, ...older } = state;
+  return older;
 }
 
 /** Show time at a server time. Never write it into element offsets. */
@@ -451,6 +501,7 @@ export function applyCommand(
       next.startedAtServerMs = now;
       next.pausedMs = 0;
       next.pausedSinceServerMs = null;
+      next.stoppedRun = null;
       startPerformance();
       break;
     case 'pause':
@@ -480,7 +531,43 @@ export function applyCommand(
       next.part = null;
       break;
     case 'stop':
-      return { ...initialPlaybackState(now), rate: state.rate, guards: state.guards, version: state.version + 1 };
+      return {
+        ...initialPlaybackState(now),
+        rate: state.rate,
+        guards: state.guards,
+        stoppedRun: state.performanceId === null ? null : stoppedRunOf(state, now, showNow, state.performanceId),
+        version: state.version + 1,
+      };
+    case 'reopen': {
+      if (state.status === 'COMPLETE') {
+        // Complete froze show time where it was: carry on from there, held from now.
+        next.status = 'PAUSED';
+        anchor(showNow);
+        next.pausedSinceServerMs = now;
+        break;
+      }
+      const run = state.stoppedRun;
+      if (!run)
+        throw new PlaybackError(
+          'INVALID_TRANSITION',
+          'cannot reopen now: there is no stopped performance to reopen (press play to start one)',
+          'reopen',
+        );
+      next.status = run.safetyReason === null ? 'PAUSED' : 'SAFETY';
+      anchor(run.showMs);
+      next.startedAtServerMs = run.startedAtServerMs;
+      next.pausedMs = run.pausedMs;
+      next.pausedSinceServerMs = run.heldSinceServerMs;
+      next.safetyReason = run.safetyReason;
+      next.currentCueId = run.currentCueId;
+      next.currentCueOffsetMs = run.currentCueOffsetMs;
+      next.lastGo = run.lastGo;
+      next.performanceId = run.performanceId;
+      next.houseOpenAtServerMs = run.houseOpenAtServerMs;
+      next.part = run.part;
+      next.stoppedRun = null;
+      break;
+    }
     case 'seek': {
       if (command.cueId !== undefined) {
         const cue = requireCue(ctx, command.cueId, 'seek');
@@ -570,6 +657,27 @@ export function applyCommand(
   return next;
 }
 
+/**
+ * The run a stop ends, for reopen: a run stopped while held carries on in that hold (its start
+ * and reason kept); one stopped while playing or complete is held from the stop.
+ */
+function stoppedRunOf(state: PlaybackState, now: number, showNow: number, performanceId: string): StoppedRun {
+  return {
+    performanceId,
+    stoppedAtServerMs: now,
+    showMs: showNow,
+    startedAtServerMs: state.startedAtServerMs,
+    pausedMs: state.pausedMs,
+    heldSinceServerMs: state.pausedSinceServerMs ?? now,
+    safetyReason: state.status === 'SAFETY' ? state.safetyReason : null,
+    currentCueId: state.currentCueId,
+    currentCueOffsetMs: state.currentCueOffsetMs,
+    lastGo: state.lastGo,
+    houseOpenAtServerMs: state.houseOpenAtServerMs,
+    part: state.part,
+  };
+}
+
 /** House open starts a performance; acts and intervals alternate, one running at a time. */
 function applyMark(
   state: PlaybackState,
@@ -588,6 +696,7 @@ function applyMark(
       if (running) refuse('the show is already running');
       if (state.houseOpenAtServerMs !== null) refuse('the house is already open');
       startPerformance();
+      next.stoppedRun = null;
       next.houseOpenAtServerMs = now;
       return;
     case 'actStart':

@@ -77,6 +77,8 @@ export interface ReportCue {
   /** actual − planned (positive: late). */
   deltaMs: number | null;
   late: boolean;
+  /** Called more than the threshold before its planned time. */
+  early: boolean;
   by: string | null;
 }
 
@@ -116,6 +118,7 @@ export interface ShowReport {
   lateThresholdMs: number;
   cues: ReportCue[];
   lateGos: number;
+  earlyGos: number;
   holds: ReportHold[];
   standbys: ReportStandby[];
   notes: { atServerMs: number; showMs: number | null; text: string; by: string }[];
@@ -129,7 +132,7 @@ export interface ReportCueInput {
   offsetMs: number;
 }
 
-/** A GO later than this (show time) counts as late. */
+/** A GO later than this (show time) counts as late, one earlier than this before its time as early. */
 export const DEFAULT_LATE_THRESHOLD_MS = 1_000;
 
 const MARK_PART: Record<Exclude<Mark, 'houseOpen'>, { kind: 'act' | 'interval'; start: boolean }> = {
@@ -162,6 +165,8 @@ export function showReport(
   const standbyAt = new Map<string, number>();
   let openHold: ReportHold | null = null;
   let openPart: ReportPart | null = null;
+  /** What the last complete or stop closed, so that a reopen carries it on (SPEC L2). */
+  let ended: { at: number; hold: ReportHold | null; part: ReportPart | null } | null = null;
 
   const closeHold = (at: number) => {
     if (!openHold) return;
@@ -225,10 +230,31 @@ export function showReport(
         break;
       case 'complete':
       case 'stop':
+        if (endAt === null) ended = { at, hold: openHold, part: cmd.kind === 'stop' ? openPart : null };
         closeHold(at);
         closePart(at);
         endAt ??= at;
         break;
+      case 'reopen': {
+        // The run carries on held: the hold it ended in goes on, or one starts at the end.
+        endAt = null;
+        if (!ended) break;
+        if (ended.hold) {
+          heldMs -= ended.hold.durationMs ?? 0;
+          ended.hold.durationMs = null;
+          openHold = ended.hold;
+        } else {
+          openHold = { kind: 'pause', reason: null, atServerMs: ended.at, showMs, durationMs: null, by: ev.actor.name };
+          holds.push(openHold);
+        }
+        if (ended.part) {
+          ended.part.endAtServerMs = null;
+          ended.part.durationMs = null;
+          openPart = ended.part;
+        }
+        ended = null;
+        break;
+      }
       case 'standby':
         for (const id of cmd.cueIds) if (!standbyAt.has(id)) standbyAt.set(id, at);
         break;
@@ -279,6 +305,7 @@ export function showReport(
       goAtServerMs: go?.at ?? null,
       deltaMs,
       late: deltaMs !== null && deltaMs > lateThresholdMs,
+      early: deltaMs !== null && deltaMs < -lateThresholdMs,
       by: go?.by ?? null,
     };
   };
@@ -301,6 +328,7 @@ export function showReport(
     lateThresholdMs,
     cues: reportCues,
     lateGos: reportCues.filter((c) => c.late).length,
+    earlyGos: reportCues.filter((c) => c.early).length,
     holds,
     standbys,
     notes,

@@ -28,7 +28,8 @@ export const ShowCreateBody = z.strictObject({
 export const ShowUpdateBody = z.strictObject(ShowFields).partial();
 
 const DeptFields = Department.omit({ id: true, showId: true }).shape;
-export const DepartmentCreateBody = z.strictObject(DeptFields);
+/** Without a colour, the server gives the next free one (nextDepartmentColour, SPEC D1). */
+export const DepartmentCreateBody = z.strictObject({ ...DeptFields, colour: DeptFields.colour.optional() });
 export const DepartmentUpdateBody = z.strictObject(DeptFields).partial();
 
 export const ScriptCreateBody = z.strictObject({

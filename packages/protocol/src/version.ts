@@ -21,7 +21,9 @@
  *       (error bound, server times of its last sync and report). Sent only to protocol-5
  *       clients (older ones refuse unknown fields). Error / commandError code OUTCOME_UNKNOWN
  *       (a write whose commit reply was lost: retry with the same id); protocol-3/4 clients,
- *       whose schema lacks it, get INTERNAL (retryable, claims nothing about the write).
+ *       whose schema lacks it, get INTERNAL (retryable, claims nothing about the write). Command
+ *       reopen (undo an accidental stop or complete); playback state carries stoppedRun, sent
+ *       to protocol-3/4 clients without it, so they are still served; they cannot reopen.
  */
 export const PROTOCOL_VERSION = 5;
 /** Oldest client protocol the server still accepts. */
@@ -32,3 +34,5 @@ export const SHARING_SINCE = 4;
 export const DEVICE_LIST_SINCE = 5;
 /** The first protocol whose clients read the OUTCOME_UNKNOWN error code (older ones get INTERNAL). */
 export const OUTCOME_UNKNOWN_SINCE = 5;
+/** The first protocol whose clients read playback state `stoppedRun` (older ones get it without). */
+export const STOPPED_RUN_SINCE = 5;

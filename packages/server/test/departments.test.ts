@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADDED_DEPARTMENT_COLOURS, DEFAULT_DEPARTMENT_COLOURS } from '@cuebe/protocol';
 import { departments } from '../src/db/schema';
 import { backend, startServer, type TestServer } from './harness';
 import { api, crewApi, element, tokenOf, type SmClient } from './http';
@@ -32,6 +33,23 @@ describe(`departments (${backend})`, () => {
     expect((await sm.del(`/api/departments/${id}`)).status).toBe(204);
     const after = await sm.get(`/api/shows/${showId}/departments`);
     expect(after.body.departments.map((d: { id: string }) => d.id)).not.toContain(id);
+  });
+
+  it('D1 a department added without a colour gets the next free one, in order, distinct from the defaults', async () => {
+    const show = (await sm.post('/api/shows', { name: 'Colours' })).body.show.id;
+    const add = (initials: string, colour?: string) =>
+      sm.post(`/api/shows/${show}/departments`, { name: initials, initials, ...(colour ? { colour } : {}) });
+    const got: string[] = [];
+    for (const initials of ['PROPS', 'AUTO', 'WARD']) got.push((await add(initials)).body.department.colour);
+    // A colour given is kept; the palette skips a colour already in use.
+    expect((await add('PYRO', ADDED_DEPARTMENT_COLOURS[3])).body.department.colour).toBe(ADDED_DEPARTMENT_COLOURS[3]);
+    for (const initials of ['WIGS', 'BAND', 'SFX']) got.push((await add(initials)).body.department.colour);
+    expect(got).toEqual([0, 1, 2, 4, 5, 6].map((i) => ADDED_DEPARTMENT_COLOURS[i]));
+    const all = (await sm.get(`/api/shows/${show}/departments`)).body.departments.map(
+      (d: { colour: string }) => d.colour,
+    );
+    expect(all.slice(0, 6)).toEqual(Object.values(DEFAULT_DEPARTMENT_COLOURS));
+    expect(new Set(all).size).toBe(all.length);
   });
 
   it('keeps initials unique within a show (409 naming initials)', async () => {

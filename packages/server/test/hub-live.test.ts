@@ -85,6 +85,44 @@ describe(`live show over the hub (${backend})`, () => {
     c.close();
   });
 
+  it('L2 stop then reopen carries on the same performance; a protocol-4 device is sent the state without stoppedRun', async () => {
+    const { scriptId, cues } = await newScript();
+    const w = await Wire.hello(s, scriptId, { cookie: sm.cookie });
+    const old = Wire.connect(s, scriptId, { cookie: sm.cookie });
+    await old.opened;
+    old.sendRaw(JSON.stringify({ type: 'hello', protocol: 4, lastVersion: null, deviceId: 'old-page' }));
+    await old.next('playback');
+    await w.next('playback');
+    await command(w, { kind: 'play' });
+    await command(w, { kind: 'go', cueId: cues[0]!.id });
+    const perf = (await playbackAt(w, 2)).state.performanceId;
+    expect(await command(w, { kind: 'stop' })).toMatchObject({ type: 'commandAck', version: 3 });
+    const stopped = await playbackAt(w, 3);
+    expect(stopped.state.stoppedRun?.performanceId).toBe(perf);
+    await playbackAt(old, 3);
+    const oldFrames = old.frames.map((f) => JSON.parse(f)).filter((m) => m.type === 'playback');
+    expect(oldFrames.length).toBeGreaterThanOrEqual(2);
+    for (const f of oldFrames) expect(Object.keys(f.state)).not.toContain('stoppedRun');
+    expect(w.frames.some((f) => f.includes('"stoppedRun":{'))).toBe(true);
+
+    expect(await command(w, { kind: 'reopen' })).toMatchObject({ type: 'commandAck', version: 4 });
+    for (const x of [w, old]) {
+      const p = await playbackAt(x, 4);
+      expect(p.state).toMatchObject({ status: 'PAUSED', performanceId: perf, currentCueId: cues[0]!.id });
+    }
+    expect((await s.ctx.playback.performances(scriptId)).map((p) => [p.id, p.endedAtServerMs])).toEqual([[perf, null]]);
+    expect(await command(w, { kind: 'reopen' })).toMatchObject({
+      type: 'commandError',
+      reason: 'INVALID_TRANSITION',
+      message: 'cannot reopen now: the show is running (paused)',
+      retryable: false,
+    });
+    expect(w.invalid).toEqual([]);
+    expect(old.invalid).toEqual([]);
+    w.close();
+    old.close();
+  });
+
   it('a retried commandId is applied once and answered as a duplicate', async () => {
     const { scriptId } = await newScript();
     const w = await Wire.hello(s, scriptId, { cookie: sm.cookie });

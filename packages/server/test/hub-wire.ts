@@ -25,6 +25,8 @@ export class Wire {
   readonly messages: ServerMessage[] = [];
   /** Messages that did not match the protocol schema (a test fails on any). */
   readonly invalid: unknown[] = [];
+  /** Every frame as it came, for what a schema with defaults would hide (a field left out). */
+  readonly frames: string[] = [];
   private cursor = 0;
   private waiters: (() => void)[] = [];
   readonly closed: Promise<Closed>;
@@ -44,6 +46,7 @@ export class Wire {
     });
     ws.on('error', () => {});
     ws.on('message', (data) => {
+      this.frames.push(String(data));
       const parsed = ServerMessage.safeParse(JSON.parse(String(data)));
       if (parsed.success) this.messages.push(parsed.data);
       else this.invalid.push({ data: String(data), error: parsed.error.message });

@@ -154,6 +154,41 @@ describe(`playback store (${backend})`, () => {
     expect(showTimeAt(resumed.state, T0 + 102_000)).toBeCloseTo(frozen + 3_000, 6);
   });
 
+  it('L2 a stopped performance reopens as the same one: one performance, its log continues, ended again at the end', async () => {
+    const s = await setupDurable();
+    const run = (c: PlaybackCommand, t: number) => s.store.command(s.scriptId, c, sm, t, { commandId: randomUUID() });
+    await run({ kind: 'play' }, T0);
+    await run({ kind: 'go', cueId: s.cues[0]! }, T0 + 10_000);
+    await run({ kind: 'stop' }, T0 + 12_000);
+    const [stopped] = await s.store.performances(s.scriptId);
+    expect(stopped!.endedAtServerMs).toBe(Math.round(T0 + 12_000));
+    // Reopened after a restart: the stopped run is kept with the state, not in memory.
+    const { store } = await s.restart();
+    const reopened = await store.command(s.scriptId, { kind: 'reopen' }, sm, T0 + 20_000);
+    expect(reopened.state).toMatchObject({ status: 'PAUSED', performanceId: stopped!.id, currentCueId: s.cues[0] });
+    expect(showTimeAt(reopened.state, T0 + 30_000)).toBeCloseTo(12_000, 6);
+    expect((await store.performances(s.scriptId)).map((p) => [p.id, p.endedAtServerMs])).toEqual([[stopped!.id, null]]);
+    await store.command(s.scriptId, { kind: 'resume' }, sm, T0 + 21_000);
+    await store.command(s.scriptId, { kind: 'go', cueId: s.cues[1]! }, sm, T0 + 22_000);
+    await store.command(s.scriptId, { kind: 'complete' }, sm, T0 + 30_000);
+    const list = await store.performances(s.scriptId);
+    expect(list.map((p) => [p.id, p.endedAtServerMs])).toEqual([[stopped!.id, Math.round(T0 + 30_000)]]);
+    expect((await store.performanceEvents(stopped!.id)).map((e) => e.kind)).toEqual([
+      'play',
+      'go',
+      'stop',
+      'reopen',
+      'resume',
+      'go',
+      'complete',
+    ]);
+    // Nothing to reopen once a new run started.
+    await store.command(s.scriptId, { kind: 'stop' }, sm, T0 + 31_000);
+    await store.command(s.scriptId, { kind: 'play' }, sm, T0 + 32_000);
+    await store.command(s.scriptId, { kind: 'stop' }, sm, T0 + 33_000);
+    expect((await store.performances(s.scriptId)).length).toBe(2);
+  });
+
   it('a restart while playing keeps the show running on the reference clock', async () => {
     const s = await setupDurable();
     await s.store.command(s.scriptId, { kind: 'seek', showMs: -60_000 }, sm, T0);

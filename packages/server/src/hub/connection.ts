@@ -30,7 +30,7 @@ import type { SmCredential } from './auth';
 import { conflictForWriter } from './conflicts';
 import type { Hub } from './hub';
 import { Refusal, type Identity } from './identity';
-import { commandError, runCommand, type CommandSender } from './live';
+import { commandError, playbackOut, runCommand, type CommandSender } from './live';
 import { Member } from './member';
 import { forProtocol } from './compat';
 import { Outgoing, type HubSocket } from './outgoing';
@@ -239,7 +239,9 @@ export class Connection {
       // A newer state broadcast meanwhile may arrive first; devices keep the highest version.
       const playback = await this.hub.joinPlayback(this.scriptId);
       if (this.closed) return;
-      this.send({ type: 'playback', version: playback.version, state: playback, serverTime: this.hub.now() });
+      const out = playbackOut(playback, this.hub.now(), hello.protocol);
+      if (this.member && this.room) this.room.send(this.member, out);
+      else this.socket.send(out);
       this.state = 'ready';
       if (this.joinTimer) clearTimeout(this.joinTimer);
       this.joinTimer = null;

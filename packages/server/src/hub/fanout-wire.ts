@@ -115,6 +115,8 @@ const SharingMessage = z.strictObject({
   origin: NodeId,
   scriptId: SomeId,
   shared: z.boolean(),
+  /** For the show's crew lists (S16); absent from nodes that predate it. */
+  showId: SomeId.optional(),
 });
 
 const WireMessage = z.discriminatedUnion('type', [

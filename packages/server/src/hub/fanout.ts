@@ -53,7 +53,8 @@ export type FanoutMessage =
   /** A show's departments after a change: every socket of the show's scripts gets the list. */
   | { type: 'departments'; origin: string; showId: string; departments: Department[] }
   /** A script was shared with crew or unshared: its SM sockets are told. */
-  | { type: 'sharing'; origin: string; scriptId: string; shared: boolean };
+  /** A script was shared or unshared (or made shared, or a shared one deleted): SM devices and crew lists. */
+  | { type: 'sharing'; origin: string; scriptId: string; shared: boolean; showId?: string };
 
 export type FanoutHandler = (msg: FanoutMessage) => void;
 

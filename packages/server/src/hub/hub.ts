@@ -8,6 +8,7 @@ import {
   CloseCode,
   LIMITS,
   SHARING_SINCE,
+  STOPPED_RUN_SINCE,
   type Ack,
   type Department,
   type Hello,
@@ -331,7 +332,14 @@ export class Hub {
     if (!room || state.version <= room.playbackVersion) return;
     room.playbackVersion = state.version;
     if (!room.playback || room.playback.version < state.version) room.playback = state;
-    room.sendToAll(playbackOut(state, this.now()));
+    const now = this.now();
+    const current = playbackOut(state, now);
+    let older: Outgoing | undefined;
+    for (const m of room.members) {
+      if (!m.welcomed) continue;
+      if (m.protocol >= STOPPED_RUN_SINCE) room.send(m, current);
+      else room.send(m, (older ??= playbackOut(state, now, m.protocol)));
+    }
   }
 
   /**

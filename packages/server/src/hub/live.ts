@@ -6,6 +6,8 @@
 import {
   CREW_COMMANDS,
   ErrorCode,
+  playbackForProtocol,
+  PROTOCOL_VERSION,
   RETRYABLE_ERRORS,
   type CommandError,
   type CommandMessage,
@@ -67,7 +69,11 @@ export function commandError(
   return { type: 'commandError', commandId, code, reason, message, retryable: RETRYABLE_ERRORS.has(code) };
 }
 
-/** The playback message for a state, encoded once for every socket that gets it. */
-export function playbackOut(state: PlaybackState, serverTime: number): Outgoing {
-  return Outgoing.of({ type: 'playback', version: state.version, state, serverTime });
+/**
+ * The playback message for a state as clients of `protocol` read it, encoded once for every
+ * socket that gets it (the state without the fields an older protocol's schema refuses).
+ */
+export function playbackOut(state: PlaybackState, serverTime: number, protocol = PROTOCOL_VERSION): Outgoing {
+  const msg = { type: 'playback', version: state.version, state: playbackForProtocol(state, protocol), serverTime };
+  return new Outgoing(Buffer.from(JSON.stringify(msg)));
 }

@@ -183,13 +183,16 @@ export class PlaybackStore {
       .set({ version: state.version, state, updatedAt: new Date() })
       .where(eq(playback.scriptId, scriptId));
     const performanceId = state.performanceId ?? before.performanceId;
-    if (state.performanceId !== null && state.performanceId !== before.performanceId)
+    if (state.performanceId !== null && state.performanceId !== before.performanceId && command.kind !== 'reopen')
       await startPerformance(tx, scriptId, state.performanceId, at, actor);
     if (before.performanceId !== null && (command.kind === 'complete' || command.kind === 'stop'))
       await tx
         .update(performances)
         .set({ endedServerMs: at })
         .where(and(eq(performances.id, before.performanceId), isNull(performances.endedServerMs)));
+    // A reopened run is the same performance going on (SPEC L2): it has no end until the next one.
+    if (command.kind === 'reopen' && state.performanceId !== null)
+      await tx.update(performances).set({ endedServerMs: null }).where(eq(performances.id, state.performanceId));
 
     const data: ShowEventData = { command, status: state.status, showMs: showTimeAt(state, state.updatedAtServerMs) };
     const named = commandElementIds(command)

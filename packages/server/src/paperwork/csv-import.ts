@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import Papa from 'papaparse';
 import {
+  nextDepartmentColour,
   ELEMENT_TYPES,
   ElementFields,
   PRIORITIES,
@@ -53,9 +54,6 @@ export interface ImportPlan {
 }
 
 export type ImportMode = 'replace' | 'append';
-
-/** Colours for departments an import creates: distinct, and dark enough for white initials. */
-const NEW_DEPT_COLOURS = ['#8e44ad', '#16a085', '#d35400', '#2c3e50', '#c0392b', '#27ae60', '#7f8c8d', '#b7950b'];
 
 interface ParsedRow {
   line: number;
@@ -177,7 +175,8 @@ export function planImport(
       value,
       name: value.trim().slice(0, 60),
       initials,
-      colour: NEW_DEPT_COLOURS[plan.departments.created.length % NEW_DEPT_COLOURS.length]!,
+      // The show's next free colour, as for a department added by hand (SPEC D1).
+      colour: nextDepartmentColour([...existing.departments, ...plan.departments.created].map((d) => d.colour)),
     };
     plan.departments.created.push(made);
     resolved.set(key, made.id);

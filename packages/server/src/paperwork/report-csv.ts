@@ -52,7 +52,7 @@ export function reportToCsv(r: ShowReport): string {
       time(c.plannedMs),
       time(c.actualMs),
       seconds(c.deltaMs),
-      c.late ? 'late' : '',
+      c.late ? 'late' : c.early ? 'early' : '',
       iso(c.goAtServerMs),
       '',
       c.by ?? '',

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { DepartmentCreateBody, DepartmentUpdateBody } from '@cuebe/protocol';
+import { DepartmentCreateBody, DepartmentUpdateBody, nextDepartmentColour } from '@cuebe/protocol';
 import type { AppContext } from '../context';
 import type { Conn } from '../db/open';
 import { crew, departments, elements, scripts } from '../db/schema';
@@ -65,9 +65,16 @@ export async function departmentRoutes(app: FastifyInstance, ctx: AppContext): P
     const body = parse(DepartmentCreateBody, req.body);
     await showFor(db, user.id, showId, 'edit');
     await checkInitialsFree(db, showId, body.initials);
+    const colour =
+      body.colour ??
+      nextDepartmentColour(
+        (await db.select({ colour: departments.colour }).from(departments).where(eq(departments.showId, showId))).map(
+          (d) => d.colour,
+        ),
+      );
     const [row] = await db
       .insert(departments)
-      .values({ id: randomUUID(), showId, ...body })
+      .values({ id: randomUUID(), showId, ...body, colour })
       .returning();
     await announce(showId);
     return reply.status(201).send({ department: toDepartment(row!) });

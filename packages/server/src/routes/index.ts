@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { authRoutes } from './auth';
 import { crewRoutes } from './crew';
 import { crewAccessRoutes } from './crew-access';
+import { crewEventRoutes } from './crew-events';
 import { bookRoutes } from './books';
 import { csvRoutes } from './csv';
 import { departmentRoutes } from './departments';
@@ -31,4 +32,5 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Pro
   await performanceRoutes(app, ctx);
   await crewRoutes(app, ctx);
   await crewAccessRoutes(app, ctx);
+  await crewEventRoutes(app, ctx);
 }

@@ -53,6 +53,7 @@ export async function performanceRoutes(app: FastifyInstance, ctx: AppContext): 
           parts: r.parts,
           cuesCalled: r.cues.filter((c) => c.actualMs !== null).length,
           lateGos: r.lateGos,
+          earlyGos: r.earlyGos,
           unacknowledged: r.standbys.reduce((n, s) => n + s.unacknowledged.length, 0),
           holds: r.holds.length,
         };

@@ -48,6 +48,15 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const body = parse(ScriptCreateBody, req.body);
     await showFor(db, user.id, showId, 'edit');
     const made = await createScript(db, { showId, ...body });
+    // A script made shared appears on open crew lists at once (S16).
+    if (made.script.shared)
+      await ctx.fanout.publish({
+        type: 'sharing',
+        origin: ctx.fanout.nodeId,
+        scriptId: made.script.id,
+        shared: true,
+        showId,
+      });
     return reply.status(201).send({ script: toScript(made.script), elements: made.elements });
   });
 
@@ -87,7 +96,13 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
       await db.update(scripts).set({ shared: body.shared, updatedAt: new Date() }).where(eq(scripts.id, scriptId));
       if (!body.shared)
         await ctx.fanout.publish({ type: 'access', origin: ctx.fanout.nodeId, reason: 'unshared', scriptId });
-      await ctx.fanout.publish({ type: 'sharing', origin: ctx.fanout.nodeId, scriptId, shared: body.shared });
+      await ctx.fanout.publish({
+        type: 'sharing',
+        origin: ctx.fanout.nodeId,
+        scriptId,
+        shared: body.shared,
+        showId: row.showId,
+      });
     }
     const [after] = await db.select().from(scripts).where(eq(scripts.id, scriptId));
     if (!after) throw notFound('script');
@@ -98,10 +113,18 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const user = await requireUser(ctx, req);
     const { scriptId } = parse(ScriptParam, req.params);
     // Deleting cannot be undone: the owner's call alone (docs/DECISIONS.md 9).
-    await scriptFor(db, user.id, scriptId, 'own');
+    const { script: row } = await scriptFor(db, user.id, scriptId, 'own');
     await db.delete(scripts).where(eq(scripts.id, scriptId));
     ctx.store.invalidate(scriptId);
     await ctx.fanout.publish({ type: 'access', origin: ctx.fanout.nodeId, reason: 'deleted', scriptId });
+    if (row.shared)
+      await ctx.fanout.publish({
+        type: 'sharing',
+        origin: ctx.fanout.nodeId,
+        scriptId,
+        shared: false,
+        showId: row.showId,
+      });
     return reply.status(204).send();
   });
 

@@ -1,16 +1,17 @@
 /** A new show, with the departments most productions have. */
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_DEPARTMENT_COLOURS as C } from '@cuebe/protocol';
 import type { Db } from '../db/open';
 import { departments, shows } from '../db/schema';
 
 /** Distinct colours, readable on dark and light backgrounds. */
 export const DEFAULT_DEPARTMENTS = [
-  { name: 'Lighting', initials: 'LX', colour: '#f5b700' },
-  { name: 'Sound', initials: 'SND', colour: '#2f80ed' },
-  { name: 'Flys', initials: 'FLY', colour: '#9b51e0' },
-  { name: 'Stage', initials: 'DECK', colour: '#27ae60' },
-  { name: 'Video', initials: 'VID', colour: '#eb5757' },
-  { name: 'Stage Management', initials: 'SM', colour: '#8d99ae' },
+  { name: 'Lighting', initials: 'LX', colour: C.LX },
+  { name: 'Sound', initials: 'SND', colour: C.SND },
+  { name: 'Flys', initials: 'FLY', colour: C.FLY },
+  { name: 'Stage', initials: 'DECK', colour: C.DECK },
+  { name: 'Video', initials: 'VID', colour: C.VID },
+  { name: 'Stage Management', initials: 'SM', colour: C.SM },
 ] as const;
 
 export interface NewShow {

@@ -26,6 +26,7 @@ export const PerformanceSummary = Performance.extend({
   parts: z.array(ReportPart),
   cuesCalled: z.number().int(),
   lateGos: z.number().int(),
+  earlyGos: z.number().int(),
   unacknowledged: z.number().int(),
   holds: z.number().int(),
 });
@@ -51,10 +52,12 @@ export const ShowReportSchema: z.ZodType<ShowReport> = z.object({
       goAtServerMs: At,
       deltaMs: At,
       late: z.boolean(),
+      early: z.boolean(),
       by: z.string().nullable(),
     }),
   ),
   lateGos: z.number().int(),
+  earlyGos: z.number().int(),
   holds: z.array(
     z.object({
       kind: z.enum(['pause', 'safety']),

@@ -5,9 +5,12 @@ import { Link } from '../ui/Link';
 import { TopBar } from '../ui/TopBar';
 import { ErrorNote } from '../ui/ErrorNote';
 import { DeptChip } from '../ui/DeptChip';
+import { useScriptListEvents } from './useScriptListEvents';
 
 export function CrewHome() {
   const access = useCrewAccess();
+  // Sharing a script shows here without a reload.
+  useScriptListEvents(access.status === 'ready' ? access.token : null);
   if (access.status === 'no-token') return <LinkEndedPage reason="no-token" />;
   if (access.status === 'denied')
     return <LinkEndedPage reason={reasonFromError(access.error)} detail={access.error.message} />;
@@ -37,7 +40,7 @@ export function CrewHome() {
             </div>
             <h2>Scripts</h2>
             {access.me.scripts.length === 0 ? (
-              <p className="empty">No scripts are shared yet. This page updates when you reload it.</p>
+              <p className="empty">No scripts are shared yet. They appear here as soon as they are shared.</p>
             ) : (
               <ul className="card-list">
                 {access.me.scripts.map((s) => (

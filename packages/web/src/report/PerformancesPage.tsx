@@ -73,6 +73,9 @@ function RunsTable({ runs }: { runs: readonly PerformanceSummary[] }) {
             <th scope="col" className="num">
               Late GOs
             </th>
+            <th scope="col" className="num">
+              Early GOs
+            </th>
             <th scope="col" className="num" title="Standbys a crew member never acknowledged">
               Not acked
             </th>
@@ -108,6 +111,7 @@ function RunsTable({ runs }: { runs: readonly PerformanceSummary[] }) {
                 ))}
                 <td className="num">{p.cuesCalled}</td>
                 <td className={`num${p.lateGos > 0 ? ' flag-late' : ''}`}>{p.lateGos}</td>
+                <td className={`num${p.earlyGos > 0 ? ' flag-warn' : ''}`}>{p.earlyGos}</td>
                 <td className={`num${p.unacknowledged > 0 ? ' flag-warn' : ''}`}>{p.unacknowledged}</td>
                 <td className="num">{p.holds}</td>
               </tr>

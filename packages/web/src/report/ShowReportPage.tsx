@@ -89,6 +89,10 @@ function Report({ r }: { r: ShowReport }) {
         {called} of {r.cues.length} cues called ·{' '}
         <span className={r.lateGos > 0 ? 'flag-late' : undefined}>
           {r.lateGos} late GO{r.lateGos === 1 ? '' : 's'}
+        </span>
+        ,{' '}
+        <span className={r.earlyGos > 0 ? 'flag-warn' : undefined}>
+          {r.earlyGos} early GO{r.earlyGos === 1 ? '' : 's'}
         </span>{' '}
         (over {Math.round(r.lateThresholdMs / 100) / 10} s) · {r.holds.length} hold{r.holds.length === 1 ? '' : 's'} ·{' '}
         <span className={unanswered > 0 ? 'flag-warn' : undefined}>
@@ -201,7 +205,7 @@ function CueTimes({ r, hour24 }: Part) {
                 key={c.cueId}
                 data-testid="report-cue"
                 data-cue={c.name}
-                className={c.late ? 'row-late' : c.actualMs === null ? 'row-missed' : undefined}
+                className={c.late ? 'row-late' : c.early ? 'row-early' : c.actualMs === null ? 'row-missed' : undefined}
               >
                 <th scope="row">{c.name}</th>
                 <td className="mono num">{duration(c.plannedMs)}</td>
@@ -209,6 +213,7 @@ function CueTimes({ r, hour24 }: Part) {
                 <td className="mono num">
                   {delta(c.deltaMs)}
                   {c.late && <span className="tag tag-late">late</span>}
+                  {c.early && <span className="tag tag-early">early</span>}
                 </td>
                 <td className="mono">{c.goAtServerMs === null ? '' : clock(c.goAtServerMs, hour24)}</td>
                 <td>{c.by ?? ''}</td>

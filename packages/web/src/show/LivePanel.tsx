@@ -1,6 +1,6 @@
 /**
  * The SM's live controls above the cue table: transport (play, pause, safety hold with a reason,
- * resume, complete, stop, seek to a time or a cue), the show clock, the next cues with their
+ * resume, seek to a time or a cue; complete and stop apart, each confirmed, and reopen: RunEnd), the show clock, the next cues with their
  * countdowns, STANDBY / GO, the readiness board (who is standing by), GO guards, and the marks
  * and notes of the performance. Keyboard: Space = GO on the standby cue (or the next cue: GO is
  * always possible, the server's guards decide), S = standby the next cue (not while typing in a
@@ -15,6 +15,7 @@ import { Countdown, ShowClock } from './ShowClock';
 import { RATES, rateLabel, STATUS_LABEL } from './format';
 import { GoGuards } from './GoGuards';
 import { ReadinessBoard } from './ReadinessBoard';
+import { RunEnd } from './RunEnd';
 import { ShowMarks } from './ShowMarks';
 import { useCueRows, usePlayback } from './usePlayback';
 
@@ -23,8 +24,6 @@ const CAN: Record<string, readonly PlaybackStatus[]> = {
   pause: ['PLAYING'],
   safety: ['PLAYING', 'PAUSED'],
   resume: ['PAUSED', 'SAFETY'],
-  complete: ['PLAYING', 'PAUSED', 'SAFETY'],
-  stop: ['PLAYING', 'PAUSED', 'SAFETY', 'COMPLETE'],
   go: ['PLAYING', 'PAUSED', 'SAFETY'],
 };
 
@@ -142,12 +141,6 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
           <button disabled={!can('resume')} onClick={() => send({ kind: 'resume' })}>
             Resume
           </button>
-          <button disabled={!can('complete')} onClick={() => send({ kind: 'complete' })}>
-            Complete
-          </button>
-          <button disabled={!can('stop')} onClick={() => send({ kind: 'stop' })}>
-            ■ Stop
-          </button>
           <label className="lp-speed">
             Speed{' '}
             <select
@@ -167,6 +160,7 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
             </select>
           </label>
         </div>
+        <RunEnd playback={playback} send={send} />
       </div>
       <div className="lp-row">
         <form

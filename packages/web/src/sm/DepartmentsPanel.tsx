@@ -1,11 +1,9 @@
 /** Departments of a show: colour, initials and name, edited in place (saved when a field is left). */
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { Department } from '@cuebe/protocol';
+import { nextDepartmentColour, type Department } from '@cuebe/protocol';
 import { departments as api } from '../api/sm';
 import { ErrorNote } from '../ui/ErrorNote';
-
-const PALETTE = ['#f5c518', '#3fa9f5', '#a071ff', '#ff7a45', '#2fd08f', '#ff5c8a', '#9aa4b1'];
 
 export function DepartmentsPanel({ showId, departments }: { showId: string; departments: Department[] }) {
   const qc = useQueryClient();
@@ -22,7 +20,9 @@ export function DepartmentsPanel({ showId, departments }: { showId: string; depa
       <ul className="dept-list">
         {departments.map((d) => (
           <li key={d.id} className="dept-row">
+            {/* Keyed on the colour: a change saved here or on another device shows at once. */}
             <input
+              key={d.colour}
               type="color"
               aria-label={`${d.name} colour`}
               defaultValue={d.colour}
@@ -60,21 +60,25 @@ export function DepartmentsPanel({ showId, departments }: { showId: string; depa
         ))}
       </ul>
       <ErrorNote error={update.error ?? remove.error} />
-      <NewDepartment showId={showId} used={departments.length} />
+      <NewDepartment showId={showId} departments={departments} />
     </section>
   );
 }
 
-function NewDepartment({ showId, used }: { showId: string; used: number }) {
+function NewDepartment({ showId, departments }: { showId: string; departments: Department[] }) {
   const qc = useQueryClient();
   const [name, setName] = useState('');
   const [initials, setInitials] = useState('');
-  const [colour, setColour] = useState(PALETTE[used % PALETTE.length]!);
+  // The colour the server will give (SPEC D1), moving on with every department added, unless
+  // the SM picks one.
+  const [picked, setPicked] = useState<string | null>(null);
+  const colour = picked ?? nextDepartmentColour(departments.map((d) => d.colour));
   const create = useMutation({
-    mutationFn: () => api.create(showId, { name, initials, colour }),
+    mutationFn: () => api.create(showId, picked ? { name, initials, colour: picked } : { name, initials }),
     onSuccess: () => {
       setName('');
       setInitials('');
+      setPicked(null);
       void qc.invalidateQueries({ queryKey: ['show', showId] });
     },
   });
@@ -88,7 +92,7 @@ function NewDepartment({ showId, used }: { showId: string; used: number }) {
         type="color"
         aria-label="New department colour"
         value={colour}
-        onChange={(e) => setColour(e.target.value)}
+        onChange={(e) => setPicked(e.target.value)}
       />
       <input
         className="dept-initials"

@@ -30,6 +30,8 @@ interface Props {
   conflict: string | undefined;
   /** The other people editing this row now. */
   editors?: readonly string[] | undefined;
+  /** New rows go here: a line above or below this row. */
+  insertEdge?: 'before' | 'after' | undefined;
   dragEnabled: boolean;
   time: TimeCodec;
   actions: RowActions;
@@ -52,6 +54,7 @@ export const CueRow = memo(function CueRow({
   collapsed,
   conflict,
   editors,
+  insertEdge,
   dragEnabled,
   time,
   actions,
@@ -81,7 +84,7 @@ export const CueRow = memo(function CueRow({
       data-id={el.id}
       data-type={el.type}
       data-testid="cue-row"
-      className={`cue-row type-${el.type.toLowerCase()} prio-${el.priority.toLowerCase()}${selected ? ' selected' : ''}${isDragging ? ' dragging' : ''}${conflict ? ' has-conflict' : ''}`}
+      className={`cue-row type-${el.type.toLowerCase()} prio-${el.priority.toLowerCase()}${selected ? ' selected' : ''}${isDragging ? ' dragging' : ''}${conflict ? ' has-conflict' : ''}${insertEdge ? ` insert-${insertEdge}` : ''}`}
     >
       <div role="gridcell" className="c-handle">
         {dragEnabled && (

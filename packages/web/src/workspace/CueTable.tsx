@@ -14,6 +14,7 @@ import { restrictToVertical } from './restrictToVertical';
 import type { Department } from '@cuebe/protocol';
 import { CueRow, type RowActions, type TimeCodec } from './CueRow';
 import type { TableRow } from './rows';
+import type { InsertLine } from './insertion';
 
 export function CueTable({
   rows,
@@ -26,6 +27,7 @@ export function CueTable({
   actions,
   onMove,
   editingBy,
+  insertLine,
 }: {
   rows: TableRow[];
   departments: readonly Department[];
@@ -34,6 +36,8 @@ export function CueTable({
   conflicts: ReadonlyMap<string, string>;
   /** Element id → the other people editing it now (issue 9). */
   editingBy?: ReadonlyMap<string, readonly string[]>;
+  /** Where + Cue adds: a line on this row's edge. */
+  insertLine?: InsertLine | null;
   dragEnabled: boolean;
   time: TimeCodec;
   actions: RowActions;
@@ -93,6 +97,7 @@ export function CueTable({
               collapsed={collapsed.has(row.element.id)}
               conflict={conflicts.get(row.element.id)}
               editors={editingBy?.get(row.element.id)}
+              insertEdge={insertLine?.id === row.element.id ? insertLine.edge : undefined}
               dragEnabled={dragEnabled}
               time={time}
               actions={actions}

@@ -15,6 +15,8 @@ export interface ToolbarProps {
   onTimeMode: (m: 'offset' | 'clock') => void;
   clockAvailable: boolean;
   onAdd: (type: 'CUE' | 'NOTE') => void;
+  /** Where an added row goes, in words (the table draws it as a line). */
+  insertHint: string;
   onGroup: () => void;
   onUngroup: () => void;
   onDelete: () => void;
@@ -42,12 +44,27 @@ export function Toolbar(p: ToolbarProps) {
   return (
     <div className="toolbar" role="toolbar" aria-label="Script tools">
       <div className="tool-group">
-        <button type="button" className="btn btn-primary" onClick={() => p.onAdd('CUE')} title="Add a cue (Ctrl+Enter)">
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={() => p.onAdd('CUE')}
+          title="Add a cue (Ctrl+Enter)"
+          aria-describedby="insert-hint"
+        >
           + Cue
         </button>
-        <button type="button" className="btn" onClick={() => p.onAdd('NOTE')} title="Add a note (Ctrl+Shift+Enter)">
+        <button
+          type="button"
+          className="btn"
+          onClick={() => p.onAdd('NOTE')}
+          title="Add a note (Ctrl+Shift+Enter)"
+          aria-describedby="insert-hint"
+        >
           + Note
         </button>
+        <span id="insert-hint" className="muted small insert-hint" data-testid="insert-hint">
+          {p.insertHint}
+        </span>
       </div>
       <div className="tool-group" aria-label="Selection">
         <span className="muted small sel-count" aria-live="polite">

@@ -17,7 +17,8 @@ import { SyncBadge } from '../live/SyncBadge';
 import { PresenceBadge } from '../live/PresenceBadge';
 import { CueTable } from './CueTable';
 import type { RowActions, TimeCodec } from './CueRow';
-import { deleteSelected, groupSelected, insertAfter, moveOnto, ungroupSelected } from './edits';
+import { deleteSelected, groupSelected, insertAt, moveOnto, ungroupSelected } from './edits';
+import { describeInsertPoint, insertLine, useInsertAnchor } from './insertion';
 import { HistoryPanel } from './HistoryPanel';
 import { PaperworkPanel } from '../paperwork/PaperworkPanel';
 import { AccountChangeToast } from '../paperwork/AccountAlerts';
@@ -81,6 +82,11 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
   const [conflicts, setConflicts] = useState<ReadonlyMap<string, string>>(new Map());
   const { notices, push, dismiss } = useNotices();
   const activeRow = useRef<string | null>(null);
+  // Where + Cue / Ctrl+Enter add: after the row just added or explicitly selected, not the row
+  // focus last passed through (docs/SPEC.md W1).
+  const insert = useInsertAnchor();
+  const selectionRef = useRef(selection);
+  selectionRef.current = selection;
   const lastClicked = useRef<string | null>(null);
   const focusAfter = useRef<string | null>(null);
 
@@ -90,8 +96,6 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
   );
   const rowsRef = useRef(rows);
   rowsRef.current = rows;
-  const elementsRef = useRef(elements);
-  elementsRef.current = elements;
 
   // Selection only holds elements that still exist.
   useEffect(() => {
@@ -156,6 +160,8 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
         }),
       select: (id: string, range: boolean) => {
         const list = rowsRef.current.map((r) => r.element.id);
+        if (range || !selectionRef.current.has(id)) insert.choose(id);
+        else insert.release(id);
         setSelection((sel) => {
           const next = new Set(sel);
           if (range && lastClicked.current && list.includes(lastClicked.current)) {
@@ -168,7 +174,7 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
         lastClicked.current = id;
       },
     }),
-    [submit, viewer.toggleCollapsed],
+    [submit, viewer.toggleCollapsed, insert],
   );
 
   const time: TimeCodec = useMemo(() => {
@@ -183,13 +189,10 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
 
   const add = useCallback(
     (type: 'CUE' | 'NOTE') => {
-      const els = elementsRef.current;
-      // With no row chosen, after the last cue (so before closing notes such as SHOW END), or
-      // after the first row (SHOW START) in a script with no cues yet.
-      const rows = rowsRef.current;
-      const fallback = rows.findLast((r) => r.element.type !== 'NOTE') ?? rows[0];
-      const anchorId = activeRow.current ?? fallback?.element.id ?? null;
-      const anchor: Element | null = anchorId ? (els.get(anchorId) ?? null) : null;
+      // The live state, not the last render's: two adds in one breath go one after the other.
+      const els = live.getSnapshot().elements;
+      const point = insert.point(els);
+      const anchor: Element | null = point.after ?? point.before;
       const deptId =
         type === 'CUE'
           ? anchor?.type === 'CUE' && anchor.departmentId
@@ -198,12 +201,13 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
           : null;
       const dept = departments.find((d) => d.id === deptId);
       const name = type === 'NOTE' ? 'Note' : nextCueName(els.values(), dept?.initials ?? null);
-      const { op, id } = insertAfter(els, anchor, { type, name, departmentId: deptId });
+      const { op, id } = insertAt(point, { type, name, departmentId: deptId });
       focusAfter.current = id;
       activeRow.current = id;
+      insert.choose(id);
       submit(op);
     },
-    [submit, filter, departments],
+    [live, submit, filter, departments, insert],
   );
 
   const selected = useCallback(() => {
@@ -217,7 +221,10 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
     if (op) {
       submit(op);
       setSelection(new Set());
-      if (op.kind === 'group') focusAfter.current = op.groupId;
+      if (op.kind === 'group') {
+        focusAfter.current = op.groupId;
+        insert.choose(op.groupId);
+      }
     }
   };
   const ungroup = () => {
@@ -305,7 +312,11 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
           onUngroup={ungroup}
           onDelete={remove}
           onShift={shift}
-          onClearSelection={() => setSelection(new Set())}
+          onClearSelection={() => {
+            for (const id of selection) insert.release(id);
+            setSelection(new Set());
+          }}
+          insertHint={describeInsertPoint(insert.point(elements), elements)}
           undo={{ can: canUndo, run: () => live.undo() }}
           redo={{ can: canRedo, run: () => live.redo() }}
           historyOpen={historyOpen}
@@ -340,6 +351,7 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
               collapsed={collapsed}
               conflicts={conflicts}
               editingBy={editingBy}
+              insertLine={insertLine(insert.point(elements), rows)}
               dragEnabled={sort === 'script' && !readOnly}
               time={time}
               actions={actions}

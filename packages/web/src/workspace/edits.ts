@@ -8,40 +8,61 @@ function siblings(elements: ReadonlyMap<string, Element>, parentId: string | nul
   return list.sort(compareSiblings);
 }
 
-/** A new cue or note just after `after` (same parent), or at the end when there is no anchor. */
-export function insertAfter(
-  elements: ReadonlyMap<string, Element>,
-  after: Element | null,
+/** Where a new row goes: between two siblings of one parent. */
+export interface InsertPoint {
+  parentId: string | null;
+  /** The sibling it follows (null: first of its parent). */
+  after: Element | null;
+  /** The sibling it precedes (null: last of its parent). */
+  before: Element | null;
+}
+
+/** The note that closes a script (a new script has one): nothing is added after it at the top level. */
+export const isEndNote = (el: Element): boolean =>
+  el.type === 'NOTE' && el.parentId === null && el.name.trim().toUpperCase() === 'SHOW END';
+
+/**
+ * Where a row added with `anchor` chosen goes (SPEC W1): just after it, in its parent — a group
+ * as a whole is followed, not entered; a row goes into a group only after one of its rows —
+ * and never after a top-level SHOW END note (the row goes just before it instead). No anchor: at
+ * the top level, after its last cue or group.
+ */
+export function insertionPoint(elements: ReadonlyMap<string, Element>, anchor: Element | null): InsertPoint {
+  const parentId = anchor?.parentId ?? null;
+  const sibs = siblings(elements, parentId);
+  // No anchor: after the last top-level cue or group (before closing notes), or after the first
+  // row (SHOW START) of a script with none yet.
+  const lastNonNote = sibs.findLastIndex((s) => s.type !== 'NOTE');
+  const i = anchor
+    ? sibs.findIndex((s) => s.id === anchor.id)
+    : lastNonNote >= 0
+      ? lastNonNote
+      : Math.min(0, sibs.length - 1);
+  let at = i + 1; // the index the new row takes among its siblings
+  if (parentId === null) {
+    const end = sibs.findIndex(isEndNote);
+    if (end >= 0 && at > end) at = end;
+  }
+  return { parentId, after: sibs[at - 1] ?? null, before: sibs[at] ?? null };
+}
+
+/** A new cue or note at `point`. */
+export function insertAt(
+  point: InsertPoint,
   fields: Pick<Element, 'type' | 'name' | 'departmentId'> & Partial<Element>,
 ): { op: Op; id: string } {
-  const parentId = after ? (after.type === 'GROUP' ? after.id : after.parentId) : null;
-  const sibs = siblings(elements, parentId);
-  let prevKey: string | null;
-  let nextKey: string | null;
-  if (after && after.type === 'GROUP') {
-    // Into an open group, at its top.
-    prevKey = null;
-    nextKey = sibs[0]?.orderKey ?? null;
-  } else if (after) {
-    const i = sibs.findIndex((s) => s.id === after.id);
-    prevKey = after.orderKey;
-    nextKey = sibs[i + 1]?.orderKey ?? null;
-  } else {
-    prevKey = sibs.at(-1)?.orderKey ?? null;
-    nextKey = null;
-  }
   const id = uuid();
   const element: Element = {
     id,
     notes: '',
     priority: 'NORMAL',
-    offsetMs: after?.offsetMs ?? 0,
+    offsetMs: point.after?.offsetMs ?? point.before?.offsetMs ?? 0,
     durationMs: null,
     location: '',
     colour: null,
     ...fields,
-    parentId,
-    orderKey: keyBetween(prevKey, nextKey),
+    parentId: point.parentId,
+    orderKey: keyBetween(point.after?.orderKey ?? null, point.before?.orderKey ?? null),
   };
   return { op: { kind: 'create', element }, id };
 }
