@@ -274,8 +274,10 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
   if (!header) return <div className="loading">Loading the script…</div>;
 
   return (
-    <div className={`workspace${historyOpen || paperOpen ? ' with-history' : ''}`}>
+    <main className={`workspace${historyOpen || paperOpen ? ' with-history' : ''}`}>
       <div className="ws-main">
+        {/* The name is an editable field; the page's heading says it to screen readers. */}
+        <h1 className="sr-only">{header.name}</h1>
         <div className="ws-head">
           <fieldset className="role-scope" disabled={readOnly}>
             <ScriptMeta header={header} submit={submit} />
@@ -361,7 +363,7 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
       )}
       <NoticeStack notices={notices} dismiss={dismiss} />
       <AccountChangeToast live={live} />
-    </div>
+    </main>
   );
 }
 
