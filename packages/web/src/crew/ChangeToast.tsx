@@ -18,11 +18,14 @@ export function ChangeToast({
   prefs,
   mine,
   onNotify,
+  placement = 'float',
 }: {
   live: SyncClient;
   prefs: NotifyPrefs;
   mine: ReadonlySet<string> | 'all';
   onNotify?: () => void;
+  /** Over the page (bottom centre), or in the flow where it is placed (show mode). */
+  placement?: 'float' | 'inline';
 }) {
   const prefsRef = useRef({ prefs, mine, onNotify });
   prefsRef.current = { prefs, mine, onNotify };
@@ -46,7 +49,7 @@ export function ChangeToast({
     return () => window.clearTimeout(t);
   }, [text]);
   return (
-    <div className="toast-region" aria-live="polite" aria-atomic="true">
+    <div className={`toast-region ${placement}`} aria-live="polite" aria-atomic="true">
       {text && (
         <div key={text.id} className="toast" data-testid="change-toast">
           {text.line}

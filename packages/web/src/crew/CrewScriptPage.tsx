@@ -109,16 +109,28 @@ function CrewLive({ live, scriptId, cached }: { live: SyncClient; scriptId: stri
                 Not live — reconnecting. Changes made meanwhile will arrive when the connection is back.
               </p>
             )}
-            <NotifySettings prefs={notify} onChange={setDeviceNotifyPrefs} />
             <CrewShowOrList
               live={live}
-              list={<CrewCueList live={live} />}
+              list={
+                <>
+                  <NotifySettings prefs={notify} onChange={setDeviceNotifyPrefs} />
+                  <CrewCueList live={live} />
+                </>
+              }
+              toast={(placement) => (
+                <ChangeToast
+                  live={live}
+                  prefs={notify}
+                  mine={mine}
+                  onNotify={notify.sound ? chime : undefined}
+                  placement={placement}
+                />
+              )}
               crewId={access.status === 'ready' ? access.me.crew.id : null}
             />
           </>
         )}
       </main>
-      <ChangeToast live={live} prefs={notify} mine={mine} onNotify={notify.sound ? chime : undefined} />
     </>
   );
 }

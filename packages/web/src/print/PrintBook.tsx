@@ -44,7 +44,7 @@ export default function PrintBook({ scriptId }: { user: User; scriptId: string }
   const base = `/scripts/${scriptId}/print`;
   const pdfHref = `/api/scripts/${scriptId}/book.pdf?paper=${paper}${departmentId ? `&department=${departmentId}` : ''}`;
   return (
-    <div className={`print-book paper-${paper}`} data-testid="print-book">
+    <main className={`print-book paper-${paper}`} data-testid="print-book">
       <nav className="print-tools no-print" aria-label="Print options">
         <Link href={`/scripts/${scriptId}`}>← Back to the script</Link>
         <span className="seg" role="group" aria-label="Paper">
@@ -52,7 +52,7 @@ export default function PrintBook({ scriptId }: { user: User; scriptId: string }
             <a
               key={p}
               className="btn btn-small"
-              aria-pressed={paper === p}
+              aria-current={paper === p ? 'true' : undefined}
               href={`${base}?paper=${p}${departmentId ? `&department=${departmentId}` : ''}`}
             >
               {p === 'a4' ? 'A4' : 'US Letter'}
@@ -89,7 +89,7 @@ export default function PrintBook({ scriptId }: { user: User; scriptId: string }
             <th colSpan={sheet ? 6 : 6} className="book-head">
               <div className="book-head-row">
                 <strong className="book-show">{show.data.show.name}</strong>
-                <strong className="book-title">{title}</strong>
+                <h1 className="book-title">{title}</h1>
               </div>
               <div className="book-head-row book-sub">
                 <span>
@@ -143,6 +143,6 @@ export default function PrintBook({ scriptId }: { user: User; scriptId: string }
           ))}
         </p>
       )}
-    </div>
+    </main>
   );
 }

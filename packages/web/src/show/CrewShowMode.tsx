@@ -1,13 +1,15 @@
 /**
- * Show mode on a crew phone: large type for their departments' cues. The show clock, STANDBY
- * (flashing red, full width) and GO (green) unmistakable, the next cues with countdowns, past
- * cues dimmed, the current cue kept in view. Each STANDBY has one large "Standing by" button:
- * once the server holds this crew member's acknowledgement the call stops flashing. Everything
- * follows from the playback state, so a phone that joins mid-show, after a pause or a reload
- * shows the right state (acknowledged or not) at once.
+ * Show mode on a crew phone: a cue light first. Large type for their departments' cues. The show
+ * clock, STANDBY (flashing red, full width) and GO (green) unmistakable and on top, the next cues
+ * with countdowns below in a list that scrolls by itself and keeps the next call in view, past
+ * cues dimmed. Each STANDBY has one large "Standing by" button: once the server holds this crew
+ * member's acknowledgement the call stops flashing. Everything follows from the playback state,
+ * so a phone that joins mid-show, after a pause or a reload shows the right state (acknowledged
+ * or not) at once. The page around it fits the screen (docs/SPEC.md SC1): names wrap, every
+ * countdown stays on screen, and change toasts get a place of their own instead of covering it.
  */
 import './show.css';
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { CommandFailed, type SyncClient } from '@cuebe/client';
 import type { CueRow, Department, PlaybackState } from '@cuebe/protocol';
 import { useLive } from '../live/useLive';
@@ -28,11 +30,17 @@ export function CrewShowMode({
   live,
   playback,
   crewId,
+  controls,
+  toast,
 }: {
   live: SyncClient;
   playback: PlaybackState;
   /** This crew member (from /api/crew-access/me); null while it loads. */
   crewId: string | null;
+  /** The way back to the script list, beside the sound switch. */
+  controls?: ReactNode;
+  /** Change toasts, in their own place below the cues. */
+  toast?: ReactNode;
 }) {
   const rows = useCueRows(live, playback);
   const departments = useLive(live, (v) => v.departments);
@@ -80,11 +88,14 @@ export function CrewShowMode({
         </span>
         <ShowClock live={live} next={standby[0]?.cue ?? upcoming[0]?.cue ?? null} big />
         <OwnClockNote live={live} />
-        {!sound && (
-          <button className="sm-sound" onClick={() => setSound(enableSound())}>
-            Enable sound
-          </button>
-        )}
+        <div className="sm-controls">
+          {controls}
+          {!sound && (
+            <button type="button" className="sm-sound" onClick={() => setSound(enableSound())}>
+              Enable sound
+            </button>
+          )}
+        </div>
         {(wake === 'unavailable' || wake === 'refused') && (
           <p className="sm-awake-hint" data-testid="wake-hint">
             Keep this screen on: turn off auto-lock
@@ -138,6 +149,7 @@ export function CrewShowMode({
         )}
       </div>
       <ShowCueList live={live} rows={rows} byDept={byDept} highlighted={playback.highlightedIds} />
+      {toast}
     </section>
   );
 }
@@ -201,20 +213,31 @@ function ShowCueList({
   const scrolled = useRef(false);
   const focusId = rows.find((r) => r.status === 'standby' || r.status === 'upcoming')?.cue.id;
   useEffect(() => {
-    // Keep the next call in view, the past scrolled away above it.
-    // The list scrolls inside itself, so the clock and the STANDBY/GO calls above stay in view.
+    // Keep the next call in view, the past scrolled away above it. The list scrolls inside
+    // itself, so the clock and the STANDBY/GO calls above stay in view.
     const box = list.current;
-    const el = focusId ? box?.querySelector<HTMLElement>(`[data-id="${focusId}"]`) : null;
-    if (box && el) {
-      // At once when the page opens (a late joiner sees the right place), smoothly afterwards.
-      box.scrollTo({ top: el.offsetTop - box.clientHeight / 3, behavior: scrolled.current ? 'smooth' : 'instant' });
-      scrolled.current = true;
-    }
+    if (!box || !focusId) return;
+    const follow = (smooth: boolean) => {
+      const el = box.querySelector<HTMLElement>(`[data-id="${focusId}"]`);
+      if (!el) return;
+      // A third of the list above it when there is room, less when the list is short: the
+      // next call itself is always whole.
+      const above = Math.max(0, Math.min(box.clientHeight / 3, box.clientHeight - el.offsetHeight));
+      box.scrollTo({ top: el.offsetTop - above, behavior: smooth ? 'smooth' : 'instant' });
+    };
+    // At once when the page opens (a late joiner sees the right place), smoothly afterwards.
+    follow(scrolled.current);
+    scrolled.current = true;
+    // A call card or a toast coming and going resizes the list: keep the next call in view.
+    const ro = new ResizeObserver(() => follow(false));
+    ro.observe(box);
+    return () => ro.disconnect();
   }, [focusId]);
   const hl = useMemo(() => new Set(highlighted), [highlighted]);
   if (rows.length === 0) return <p className="empty">No cues for your departments.</p>;
   return (
-    <ol className="show-cues" ref={list} aria-label="Cues">
+    // Focusable, so a keyboard can scroll it too.
+    <ol className="show-cues" ref={list} aria-label="Cues" tabIndex={0}>
       {rows.map((r) => (
         <ShowCue
           key={r.cue.id}

@@ -1,6 +1,8 @@
 /**
  * Show mode while the show is on (running, paused, held, or just complete), the running list
- * otherwise; the crew member can switch either way. A nudge from the SM reaches either.
+ * otherwise; the crew member can switch either way. A nudge from the SM reaches either. Change
+ * toasts float over the list, but in show mode they take their own place below the cues, so
+ * nothing covers the next call.
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import type { SyncClient } from '@cuebe/client';
@@ -11,10 +13,13 @@ import { usePlayback } from './usePlayback';
 export function CrewShowOrList({
   live,
   list,
+  toast,
   crewId,
 }: {
   live: SyncClient;
   list: ReactNode;
+  /** The change toasts, floating (list) or in a place of their own (show mode). */
+  toast: (placement: 'float' | 'inline') => ReactNode;
   /** This crew member (from /api/crew-access/me); null while it loads. */
   crewId: string | null;
 }) {
@@ -35,15 +40,23 @@ export function CrewShowOrList({
     };
   }, [live]);
   const showMode = playback !== null && (choice ?? (active ? 'show' : 'list')) === 'show';
+  const toggle = playback && (
+    <button type="button" className="mode-toggle" onClick={() => setChoice(showMode ? 'list' : 'show')}>
+      {showMode ? 'Script list' : 'Show mode'}
+    </button>
+  );
   return (
     <>
-      {playback && (
-        <button className="mode-toggle" onClick={() => setChoice(showMode ? 'list' : 'show')}>
-          {showMode ? 'Script list' : 'Show mode'}
-        </button>
-      )}
       <NudgeAlert live={live} crewId={crewId} />
-      {showMode && playback ? <CrewShowMode live={live} playback={playback} crewId={crewId} /> : list}
+      {showMode && playback ? (
+        <CrewShowMode live={live} playback={playback} crewId={crewId} controls={toggle} toast={toast('inline')} />
+      ) : (
+        <>
+          {toggle}
+          {list}
+          {toast('float')}
+        </>
+      )}
     </>
   );
 }

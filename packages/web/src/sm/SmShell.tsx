@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { User } from '@cuebe/protocol';
 import { auth } from '../api/sm';
+import { forgetUser } from '../lib/lastUser';
 import { navigate } from '../lib/router';
 import { TopBar } from '../ui/TopBar';
 
@@ -12,6 +13,7 @@ export function SmShell({ user, crumbs, children }: { user: User; crumbs?: React
     try {
       await auth.logout();
     } finally {
+      forgetUser();
       qc.clear();
       navigate('/login', { replace: true });
     }

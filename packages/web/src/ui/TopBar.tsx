@@ -8,7 +8,7 @@ export function TopBar({ home = '/', crumbs, right }: { home?: string; crumbs?: 
     <header className="topbar">
       <Link href={home} className="brand" aria-label="Cuebe home">
         <span className="brand-mark" aria-hidden="true" />
-        Cuebe
+        <span className="brand-word">Cuebe</span>
       </Link>
       {crumbs && (
         <nav className="crumbs" aria-label="Breadcrumb">

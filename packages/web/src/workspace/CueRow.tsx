@@ -92,7 +92,7 @@ export const CueRow = memo(function CueRow({
             type="button"
             className="drag-handle"
             aria-label={`Move ${label}`}
-            title="Drag to reorder (or focus and use Space, arrows)"
+            title="Drag to reorder (or focus and use Enter, arrows)"
             {...attributes}
             {...listeners}
           >

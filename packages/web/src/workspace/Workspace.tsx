@@ -281,8 +281,10 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
   if (!header) return <div className="loading">Loading the script…</div>;
 
   return (
-    <div className={`workspace${historyOpen || paperOpen ? ' with-history' : ''}`}>
+    <main className={`workspace${historyOpen || paperOpen ? ' with-history' : ''}`}>
       <div className="ws-main">
+        {/* The name is an editable field; the page's heading says it to screen readers. */}
+        <h1 className="sr-only">{header.name}</h1>
         <div className="ws-head">
           <fieldset className="role-scope" disabled={readOnly}>
             <ScriptMeta header={header} submit={submit} />
@@ -293,6 +295,7 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
             <PresenceBadge live={live} />
           </div>
         </div>
+        <NotLive live={live} />
         {/* A viewer watches the show being called but does not call it (docs/SPEC.md P12). */}
         <fieldset className="role-scope" disabled={readOnly}>
           <LivePanel live={live} selection={selection} />
@@ -373,7 +376,24 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
       )}
       <NoticeStack notices={notices} dismiss={dismiss} />
       <AccountChangeToast live={live} />
-    </div>
+    </main>
+  );
+}
+
+/**
+ * Shown while the server cannot be reached (docs/SPEC.md SC2): what is on screen is this device's
+ * copy, and edits wait on it. Its own leaf: the connection state re-renders nothing else.
+ */
+function NotLive({ live }: { live: SyncClient }) {
+  const status = useLive(live, (v) => v.status);
+  const pending = useLive(live, (v) => v.pendingCount);
+  if (status !== 'offline' && status !== 'reconnecting') return null;
+  return (
+    <p className="not-live" role="status">
+      Not live — no connection to the server. This is the script as this device last synced it
+      {pending > 0 ? `, with ${pending} edit${pending === 1 ? '' : 's'} not sent yet` : ''}. Edits you make are kept on
+      this device and sent when the connection is back.
+    </p>
   );
 }
 
