@@ -8,7 +8,6 @@
  * immutable object on every change, the same object otherwise).
  */
 import {
-  ErrorCode,
   CloseCode,
   ErrorCode,
   inverseOp,
