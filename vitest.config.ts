@@ -12,7 +12,12 @@ const projects = [
   {
     test: {
       name: 'unit',
-      include: ['packages/protocol/**/*.test.ts', 'packages/client/**/*.test.ts', 'bench/**/*.test.ts'],
+      include: [
+        'packages/protocol/**/*.test.ts',
+        'packages/client/**/*.test.ts',
+        'bench/**/*.test.ts',
+        'scripts/**/*.test.ts',
+      ],
     },
   },
   {
