@@ -55,6 +55,8 @@ describe.skipIf(!hasChromium)('ending a performance, and undoing it', () => {
     await sm.getByRole('button', { name: '▶ Play' }).click();
     await expect.poll(status).toBe('Running');
     await standbyAndGo('LX 1');
+    // Show time under way, so that a reset to 0:00:00 (and a reopen away from it) can be seen.
+    await expect.poll(showTime, { timeout: 10_000 }).not.toBe('0:00:00');
     // Not in the transport group with Play and Pause.
     expect(
       await transport()

@@ -89,6 +89,19 @@ describe(`crew list events (${backend})`, () => {
     expect(stream.ended).toBe(true);
   });
 
+  it('S16 at most five streams per link (as sockets, P7): the sixth is 429', async () => {
+    const other = (await sm.post(`/api/shows/${showId}/crew`, { name: 'Ana', allDepartments: true })).body.crew;
+    const streams = await Promise.all([1, 2, 3, 4, 5].map(() => openEvents(s, tokenOf(other.link))));
+    expect(streams.map((x) => x.res.status)).toEqual([200, 200, 200, 200, 200]);
+    const sixth = await fetch(`${s.url}/api/crew-access/events`, {
+      headers: { authorization: `Bearer ${tokenOf(other.link)}` },
+    });
+    expect(sixth.status).toBe(429);
+    expect(await sixth.text()).toContain('"code":"RATE_LIMITED"');
+    await sm.post(`/api/crew/${other.id}/revoke`);
+    await Promise.all(streams.map((x) => x.done));
+  });
+
   it('S16 a revoked or unknown link gets no stream', async () => {
     const gone = await fetch(`${s.url}/api/crew-access/events`, {
       headers: { authorization: `Bearer ${tokenOf(link.link)}` },

@@ -8,8 +8,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { LIMITS } from '@cuebe/protocol';
 import type { AppContext } from '../context';
 import { requireCrew } from '../auth/guard';
+import { AppError } from '../errors';
 
 /** A comment line this often keeps proxies and phones from closing an idle stream. */
 const KEEP_ALIVE_MS = 25_000;
@@ -42,6 +44,11 @@ export async function crewEventRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get('/api/crew-access/events', async (req, reply) => {
     const member = await requireCrew(ctx, req);
+    // As many streams per link as sockets (P7): a leaked link cannot hold a node's connections.
+    let open = 0;
+    for (const w of byShow.get(member.showId) ?? []) if (w.crewId === member.id) open++;
+    if (open >= LIMITS.maxSocketsPerCrew)
+      throw new AppError(429, 'RATE_LIMITED', `at most ${LIMITS.maxSocketsPerCrew} open lists per link`);
     reply.hijack();
     const res: ServerResponse = reply.raw;
     res.writeHead(200, {
