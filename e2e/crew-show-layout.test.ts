@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Element, PlaybackCommand } from '@cuebe/protocol';
 import { waitFor } from '@cuebe/client/testing';
 import type { TestServer } from '../packages/server/test/harness';
@@ -193,6 +194,13 @@ describe.skipIf(!hasChromium)('SC1 crew show mode fits a 375-px phone', () => {
     expect(await phone.evaluate(() => document.documentElement.dataset.textSize)).toBe('huge');
     await expect.poll(() => faults(phone), { timeout: 5_000 }).toEqual([]);
     await phone.screenshot({ path: `${shots}crew-show-long-name-huge.png` });
+    // The list really scrolls here, and a keyboard can reach it (axe: scrollable-region-focusable).
+    const list = mode().getByRole('list', { name: 'Cues' });
+    expect(await list.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+    const axe = await new AxeBuilder({ page: phone }).analyze();
+    expect(
+      axe.violations.flatMap((v) => v.nodes.map((n) => `${v.id} ${n.target.join(' ')} ${n.failureSummary}`)),
+    ).toEqual([]);
     for (let i = 6; i <= 10; i++) {
       await standby(i);
       await expect.poll(() => faults(phone), { timeout: 5_000 }).toEqual([]);
