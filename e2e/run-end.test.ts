@@ -125,3 +125,52 @@ describe.skipIf(!hasChromium)('ending a performance, and undoing it', () => {
     expect(await called('LX 3')).toBe('not called');
   });
 });
+
+describe.skipIf(!hasChromium)('Space during a performance', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let sm: Page;
+
+  const status = () => sm.getByTestId('live-status').textContent();
+  const transport = () => sm.getByRole('group', { name: 'Transport' });
+  const runEnd = () => sm.getByRole('group', { name: 'End the performance' });
+
+  beforeAll(async () => {
+    server = await startAppServer();
+    const world = await makeWorld(server.url);
+    await addLxCues(world, 3);
+    browser = await launchBrowser();
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await ctx.addCookies([world.api.sessionCookie()]);
+    sm = await ctx.newPage();
+    await sm.goto(`${server.url}/scripts/${world.scriptId}`);
+    await sm.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
+    await sm.getByRole('button', { name: '▶ Play' }).click();
+    await sm.getByTestId('live-status').filter({ hasText: 'Running' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('L3 Space on a focused button calls GO and presses nothing else', async () => {
+    await sm.getByRole('button', { name: /^Standby LX 1/ }).click();
+    await sm.getByTestId('lp-cue-standby').filter({ hasText: 'LX 1' }).waitFor();
+    // As after a mouse click on it, a transport button (Pause) has the focus.
+    await transport().getByRole('button', { name: '❚❚ Pause' }).focus();
+    await sm.keyboard.press('Space');
+    await sm.locator('.lp-cue.current').filter({ hasText: 'LX 1' }).waitFor();
+    expect(await status()).toBe('Running');
+    // In the confirm step the keys are the question's: Space answers it, it calls no GO.
+    await sm.getByRole('button', { name: /^Standby LX 2/ }).click();
+    await sm.getByTestId('lp-cue-standby').filter({ hasText: 'LX 2' }).waitFor();
+    await runEnd().getByRole('button', { name: '■ Stop…' }).click();
+    await sm.getByRole('alertdialog', { name: 'Stop the performance?' }).waitFor();
+    await sm.keyboard.press('Space');
+    await sm.getByRole('alertdialog').waitFor({ state: 'detached' });
+    expect(await status()).toBe('Running');
+    await sm.getByTestId('lp-cue-standby').filter({ hasText: 'LX 2' }).waitFor();
+    await sm.getByRole('button', { name: /^GO LX 2/ }).waitFor();
+  });
+});

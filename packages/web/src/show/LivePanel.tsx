@@ -73,20 +73,34 @@ export function LivePanel({ live, selection }: { live: SyncClient; selection: Re
   }, [nextToStandby, status, send]);
 
   useEffect(() => {
+    // Keys belong to the show unless the SM is typing or answering a question (a confirm step).
+    const forShow = (e: KeyboardEvent) => {
+      const t = e.target instanceof HTMLElement ? e.target : null;
+      if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return false;
+      if (t?.closest('[role="dialog"], [role="alertdialog"]')) return false;
+      return !(e.metaKey || e.ctrlKey || e.altKey);
+    };
     const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
-      if (e.metaKey || e.ctrlKey || e.altKey) return;
+      if (!forShow(e)) return;
       if (e.code === 'Space') {
         e.preventDefault();
-        go();
+        if (!e.repeat) go();
       } else if (e.key === 's' || e.key === 'S') {
         e.preventDefault();
         standbyNext();
       }
     };
+    // Space is GO and nothing else: a focused button is pressed on keyup, so that is held back
+    // too (SPEC L3), or Space on a focused Pause would pause the show as well as call GO.
+    const onKeyUp = (e: KeyboardEvent) => {
+      if (e.code === 'Space' && forShow(e)) e.preventDefault();
+    };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    window.addEventListener('keyup', onKeyUp);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('keyup', onKeyUp);
+    };
   }, [go, standbyNext]);
 
   const seek = () => {
