@@ -32,7 +32,7 @@ beforeAll(async () => {
   // Migrates the database and stores the secret every node then shares.
   fx = await startServer({ databaseUrl: fresh.url });
   const common = { databaseUrl: fresh.url, redisUrl: redis.url };
-  // Node clocks seconds apart: show time must still agree (C5).
+  // Node clocks seconds apart: show time must still agree (N5).
   [a, b, c] = await Promise.all([
     startNode({ ...common, name: 'node-a' }),
     startNode({ ...common, name: 'node-b', clockSkewMs: -2_000 }),
@@ -79,7 +79,7 @@ async function helloAt(
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('several nodes on PostgreSQL + Redis', () => {
-  it('C1 a crew member on node B sees an edit made on node A', async () => {
+  it('N1 a crew member on node B sees an edit made on node A', async () => {
     const lx = cue({ departmentId: show.dept.LX });
     const scriptId = await makeScript(fx, show.showId, { elements: [lx] });
     const crew = await makeCrew(fx, show.showId, { departmentIds: [show.dept.LX] });
@@ -95,7 +95,7 @@ describe('several nodes on PostgreSQL + Redis', () => {
     expect(ch.changes[0]!.patch.upserts[0]!.notes).toBe('on the bow');
   });
 
-  it('C2 revoking a link on node A closes its sockets on nodes B and C within 1 s', async () => {
+  it('N2 revoking a link on node A closes its sockets on nodes B and C within 1 s', async () => {
     const scriptId = await makeScript(fx, show.showId, { elements: [cue()] });
     const crew = await makeCrew(fx, show.showId, { allDepartments: true });
     const onB = await helloAt(b, scriptId, { token: crew.token });
@@ -115,7 +115,7 @@ describe('several nodes on PostgreSQL + Redis', () => {
     expect(elapsed).toBeLessThan(1_000);
   });
 
-  it('C3 a Redis restart mid-stream loses, duplicates and reorders nothing at the clients', async () => {
+  it('N3 a Redis restart mid-stream loses, duplicates and reorders nothing at the clients', async () => {
     const lx = cue();
     const scriptId = await makeScript(fx, show.showId, { elements: [lx] });
     const crew = await makeCrew(fx, show.showId, { allDepartments: true });
@@ -162,7 +162,7 @@ describe('several nodes on PostgreSQL + Redis', () => {
     expect(smA.versions()).toEqual(range(1, total));
   }, 60_000);
 
-  it('C4 clients of a node killed with SIGKILL catch up on another node', async () => {
+  it('N4 clients of a node killed with SIGKILL catch up on another node', async () => {
     const lx = cue();
     const scriptId = await makeScript(fx, show.showId, { elements: [lx] });
     const crew = await makeCrew(fx, show.showId, { allDepartments: true });
@@ -190,7 +190,7 @@ describe('several nodes on PostgreSQL + Redis', () => {
   }, 60_000);
 
   // The hub answers pings on the reference clock (Redis TIME), so node skew cancels out.
-  it('C5 nodes with clocks 5 s apart answer clock pings in the same show time', async () => {
+  it('N5 nodes with clocks 5 s apart answer clock pings in the same show time', async () => {
     const scriptId = await makeScript(fx, show.showId, { elements: [cue()] });
     const onB = await helloAt(b, scriptId, { cookie: sm.cookie });
     const onC = await helloAt(c, scriptId, { cookie: sm.cookie });
