@@ -257,6 +257,15 @@ describe(`hub sync (${backend})`, () => {
         allDepartments: false,
         departmentIds: [show.dept.LX],
         devices: 2,
+        // Each device, by tag, with its clock (none reported yet: K3).
+        deviceList: ['PHON', 'TABL'].map((tag) => ({
+          tag,
+          label: 'device',
+          errorMs: null,
+          syncedAtServerMs: null,
+          reportedAtServerMs: null,
+          hidden: false,
+        })),
       },
     ]);
     const crewSees = await phone.next('presence', (p) => p.sm.connected);

@@ -35,8 +35,15 @@ export function crewClockDoubts(c: PresenceCrew, serverNowMs: number | null): De
 
 /** " · ⚠ iPhone · Safari AB12: clock not synced for 63 s", one per doubtful device. */
 export function ClockDoubts({ live, crew }: { live: SyncClient; crew: PresenceCrew }) {
-  const key = useTicker(() => JSON.stringify(crewClockDoubts(crew, live.serverNow())), [live, crew]);
-  const doubts = JSON.parse(key) as DeviceDoubt[];
+  // The ticker re-renders this leaf when the words change (once a second at most while stale).
+  useTicker(
+    () =>
+      crewClockDoubts(crew, live.serverNow())
+        .map((d) => `${d.device}\n${d.text}`)
+        .join('\n'),
+    [live, crew],
+  );
+  const doubts = crewClockDoubts(crew, live.serverNow());
   return (
     <>
       {doubts.map((d, i) => (
