@@ -243,9 +243,8 @@ async function throughFault(fault: 'hang' | 'outage') {
     await ready.stop();
 
     // 0 lost, 0 doubled, 0 reordered, on every node.
-    const firstSeen = atB.changes[0]!.version;
     for (const seen of [atB, atC]) {
-      expect(seen.changes.map((x) => x.version)).toEqual(range(firstSeen, last));
+      expect(seen.changes.map((x) => x.version)).toEqual(range(1, last));
       const pv = seen.playback.map((x) => x.version);
       expect(pv).toEqual([...new Set(pv)].sort((x, y) => x - y));
     }
