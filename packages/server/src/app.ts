@@ -163,9 +163,13 @@ export async function buildApp(opts: BuildOptions): Promise<BuiltApp> {
     // correctly through PostgreSQL (edits cross nodes by polling, about a second late), and
     // Redis is shared by every node, so failing readiness on it would take the whole fleet out
     // of the load balancer at once for a fault that costs only latency (docs/DEPLOY.md).
-    // Read from state the fan-out's heartbeat keeps, never a round trip: a hung Redis must not
-    // hold the answer (SPEC S16).
-    const redis = fanout.connected !== false;
+    let redis = false;
+    try {
+      await fanout.check?.();
+      redis = true;
+    } catch {
+      // reported below
+    }
     return { ok: true, database: database.kind, redis };
   });
   registerMetrics(app, fanout);

@@ -201,7 +201,10 @@ async function throughFault(fault: 'hang' | 'outage') {
     const detectedMs = performance.now() - faultAt;
     // Presence crosses through the database meanwhile: a device that joins node C, then leaves.
     const joinAt = performance.now();
+    const calledBefore = Math.max(...[...calls.commandAcks.values()].map((x) => x.version));
     const joiner = await helloAt(c, scriptId, { token: toJoin.token });
+    // Welcomed with the playback state of the database, not node C's last word from the bus.
+    expect((await joiner.next('playback')).version).toBeGreaterThanOrEqual(calledBefore);
     const listed = (p: { crew?: { crewId: string }[] }) => p.crew?.some((x) => x.crewId === toJoin.crewId) === true;
     await editor.next('presence', listed, DELIVERY_MS + 1_000);
     const joinedMs = performance.now() - joinAt;
@@ -243,9 +246,8 @@ async function throughFault(fault: 'hang' | 'outage') {
     await ready.stop();
 
     // 0 lost, 0 doubled, 0 reordered, on every node.
-    const firstSeen = atB.changes[0]!.version;
     for (const seen of [atB, atC]) {
-      expect(seen.changes.map((x) => x.version)).toEqual(range(firstSeen, last));
+      expect(seen.changes.map((x) => x.version)).toEqual(range(1, last));
       const pv = seen.playback.map((x) => x.version);
       expect(pv).toEqual([...new Set(pv)].sort((x, y) => x - y));
     }
@@ -300,24 +302,14 @@ async function throughFault(fault: 'hang' | 'outage') {
     for (const x of closes.rotated) expect(x).toMatchObject({ code: 1008, reason: 'rotated' });
     for (const x of [...closes.revoked, ...closes.rotated]) expect(x.ms).toBeLessThan(DELIVERY_MS);
     expect(ready.samples.every((s) => s.status === 200)).toBe(true);
-    // Readiness reads the bus state the heartbeat keeps, so a hung Redis adds nothing to it (a
-    // check that pinged Redis took 2 s for every answer during a hang). What is left is the
-    // database round trip the check makes inside the request and this loaded machine's own
-    // delays: answers during the fault are held to 100 ms typically, and the p99 to 100 ms or,
-    // when /healthz (which reads nothing) is itself slower at the same moments, to within 50 ms
-    // of it.
+    // The Redis part of readiness is the bus state the heartbeat keeps: a check that waited on
+    // the hung Redis took 2 s for every answer during the hang (its command timeout), so the
+    // answers during the fault are held to 100 ms typically. Their tail is the database round
+    // trip the check makes inside the request and this loaded machine (the p99 is published
+    // beside /healthz's in the figures; `npm run chaos -- --only redis-hung` checks it).
     const during = ready.samples.filter((s) => s.at - s.ms > faultAt && s.at < backAt).map((s) => s.ms);
     expect(during.length).toBeGreaterThan(10);
     expect(percentile(during, 50)).toBeLessThan(READY_MS);
-    const p99 = percentile(
-      ready.samples.map((s) => s.ms),
-      99,
-    );
-    const p99Live = percentile(
-      ready.samples.map((s) => s.liveMs),
-      99,
-    );
-    expect(p99).toBeLessThanOrEqual(Math.max(READY_MS, p99Live + READY_MS / 2));
   } finally {
     stopped = true;
     clearInterval(editTimer);
