@@ -741,6 +741,7 @@ export class SyncClient extends Emitter<SyncEvents> {
   private onWelcome(version: number, role: Role): void {
     this.welcomeVersion = version;
     this.role = role;
+    this.replica.partialView = role === 'crew';
     const c = this.replica.confirmed;
     if (c && !this.fresh && c.version > version) {
       // This client holds versions the server does not (its database was restored): start over.
