@@ -1,5 +1,5 @@
 /**
- * The crew's script list is live (docs/SPEC.md S16): a script shared, made shared, unshared or
+ * The crew's script list is live (docs/SPEC.md S18): a script shared, made shared, unshared or
  * deleted while a crew phone shows the list appears on it or leaves it without a reload.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ describe.skipIf(!hasChromium)('the crew script list follows sharing live', () =>
     await server?.close();
   });
 
-  it('S16 sharing a script adds it to an open list, unsharing takes it off, with no reload', async () => {
+  it('S18 sharing a script adds it to an open list, unsharing takes it off, with no reload', async () => {
     const { script } = Created.parse(
       await world.api.call('POST', `/api/shows/${world.show.id}/scripts`, { name: 'Fly plot', shared: false }),
     );
@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)('the crew script list follows sharing live', () =>
     expect(loads, 'the page was not reloaded').toBe(before);
   });
 
-  it('S16 a script made shared appears; a shared script deleted goes', async () => {
+  it('S18 a script made shared appears; a shared script deleted goes', async () => {
     const { script } = Created.parse(
       await world.api.call('POST', `/api/shows/${world.show.id}/scripts`, { name: 'Sound plot', shared: true }),
     );

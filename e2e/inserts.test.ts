@@ -1,5 +1,5 @@
 /**
- * Adding rows in the SM workspace (docs/SPEC.md W1): "+ Cue" and Ctrl+Enter add after the row
+ * Adding rows in the SM workspace (docs/SPEC.md SC4): "+ Cue" and Ctrl+Enter add after the row
  * just added or explicitly selected, never after the row focus last passed through, never after
  * SHOW END, and into a group only after one of its rows, with the table's insertion line and the
  * toolbar saying where. The script's own order (what the book and CSV print) is checked on the
@@ -82,7 +82,7 @@ describe.skipIf(!hasChromium)('adding rows where the SM means', () => {
     await server?.close();
   });
 
-  it('W1 sequential + Cue and Ctrl+Enter build the order typed, before SHOW END', async () => {
+  it('SC4 sequential + Cue and Ctrl+Enter build the order typed, before SHOW END', async () => {
     expect(await tableNames()).toEqual(['SHOW START', 'SHOW END']);
     expect(await hint().textContent()).toBe('New rows go after “SHOW START”');
     // Enter after the name moves focus down to SHOW END: that must not decide where B goes.
@@ -112,7 +112,7 @@ describe.skipIf(!hasChromium)('adding rows where the SM means', () => {
     expect((await look('Redo')).filter).toContain('grayscale');
   });
 
-  it('W1 the insertion line is drawn where the next row goes: between D and SHOW END', async () => {
+  it('SC4 the insertion line is drawn where the next row goes: between D and SHOW END', async () => {
     const marked = grid().locator('.insert-after, .insert-before');
     expect(await marked.count()).toBe(1);
     expect(await marked.getByRole('textbox', { name: / name$/ }).inputValue()).toBe('SHOW END');
@@ -125,7 +125,7 @@ describe.skipIf(!hasChromium)('adding rows where the SM means', () => {
     expect(line.height).toBe('3px');
   });
 
-  it('W1 after grouping, and after editing a row above or inside the group, new rows follow the group', async () => {
+  it('SC4 after grouping, and after editing a row above or inside the group, new rows follow the group', async () => {
     await sm.getByRole('checkbox', { name: 'Select B' }).click();
     await sm.getByRole('checkbox', { name: 'Select C' }).click();
     await sm.getByRole('button', { name: 'Group', exact: true }).click();
@@ -139,7 +139,7 @@ describe.skipIf(!hasChromium)('adding rows where the SM means', () => {
     await expect.poll(saved).toEqual(['SHOW START', 'A', 'Group', 'Group › B', 'Group › C', 'E', 'F', 'D', 'SHOW END']);
   });
 
-  it('W1 into a group only after a row of it chosen, and said so; a chosen SHOW END adds before it', async () => {
+  it('SC4 into a group only after a row of it chosen, and said so; a chosen SHOW END adds before it', async () => {
     await sm.getByRole('checkbox', { name: 'Select C' }).click();
     expect(await hint().textContent()).toBe('New rows go after “C”, inside group “Group”');
     await plusCue('G');

@@ -6,6 +6,7 @@
 import {
   applyOp,
   applyPatch,
+  deriveGroupTimings,
   OpError,
   type ApplyResult,
   type Change,
@@ -48,6 +49,11 @@ export interface Confirmed {
 }
 
 export class Replica {
+  /**
+   * The stream is a partial view (crew): its groups come without timing, and the replica derives
+   * each group's offset and duration from the children it holds, as the server does (S17).
+   */
+  partialView = false;
   confirmed: Confirmed | null = null;
   pending: PendingOp[] = [];
   /** confirmed + pending. Null until the first snapshot. */
@@ -92,7 +98,7 @@ export class Replica {
       departments: s.departments,
       state: {
         info: infoOf(s.script),
-        elements: new Map(s.elements.map((e) => [e.id, e])),
+        elements: new Map((this.partialView ? deriveGroupTimings(s.elements) : s.elements).map((e) => [e.id, e])),
       },
     };
     this.pending = this.pending.filter((p) => !p.ack || p.ack.version > s.version);
@@ -125,6 +131,11 @@ export class Replica {
       if (i >= 0) this.pending.splice(i, 1);
       applied.push({ change, mine: i >= 0 });
     }
+    if (this.partialView && applied.length > 0)
+      c.state = {
+        ...c.state,
+        elements: new Map(deriveGroupTimings([...c.state.elements.values()]).map((e) => [e.id, e])),
+      };
     // Ops acknowledged at or below the version reached are in the confirmed state already
     // (a crew-filtered stream carries no op ids; an SM stream always does).
     this.pending = this.pending.filter((p) => !p.ack || p.ack.version > c.version);

@@ -764,6 +764,7 @@ export class SyncClient extends Emitter<SyncEvents> {
     this.role = role;
     // A welcome is read from the database: it answers again.
     this.savingDelayed = false;
+    this.replica.partialView = role === 'crew';
     const c = this.replica.confirmed;
     if (c && !this.fresh && c.version > version) {
       // This client holds versions the server does not (its database was restored): start over.

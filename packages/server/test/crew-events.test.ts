@@ -1,5 +1,5 @@
 /**
- * The crew list's event stream (docs/SPEC.md S16): `scripts` when a script of the link's show is
+ * The crew list's event stream (docs/SPEC.md S18): `scripts` when a script of the link's show is
  * shared, unshared, made shared or deleted while shared — never for another show — and `access`
  * then the end of the stream when the link is revoked. Real server, real HTTP streaming.
  */
@@ -65,7 +65,7 @@ describe(`crew list events (${backend})`, () => {
   });
   afterAll(() => s.close());
 
-  it('S16 sharing changes of the show reach the stream, another show’s do not; revoking ends it', async () => {
+  it('S18 sharing changes of the show reach the stream, another show’s do not; revoking ends it', async () => {
     const stream = await openEvents(s, tokenOf(link.link));
     expect(stream.res.status).toBe(200);
     expect(stream.res.headers.get('content-type')).toContain('text/event-stream');
@@ -89,7 +89,7 @@ describe(`crew list events (${backend})`, () => {
     expect(stream.ended).toBe(true);
   });
 
-  it('S16 at most five streams per link (as sockets, P7): the sixth is 429', async () => {
+  it('S18 at most five streams per link (as sockets, P7): the sixth is 429', async () => {
     const other = (await sm.post(`/api/shows/${showId}/crew`, { name: 'Ana', allDepartments: true })).body.crew;
     const streams = await Promise.all([1, 2, 3, 4, 5].map(() => openEvents(s, tokenOf(other.link))));
     expect(streams.map((x) => x.res.status)).toEqual([200, 200, 200, 200, 200]);
@@ -102,7 +102,7 @@ describe(`crew list events (${backend})`, () => {
     await Promise.all(streams.map((x) => x.done));
   });
 
-  it('S16 a revoked or unknown link gets no stream', async () => {
+  it('S18 a revoked or unknown link gets no stream', async () => {
     const gone = await fetch(`${s.url}/api/crew-access/events`, {
       headers: { authorization: `Bearer ${tokenOf(link.link)}` },
     });

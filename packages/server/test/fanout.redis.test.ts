@@ -98,7 +98,7 @@ describe('RedisFanout under Redis faults', () => {
     }
   });
 
-  it('S16 a frozen Redis (SIGSTOP) is found silent within about a second, and proven healthy again after', async () => {
+  it('R4 a frozen Redis (SIGSTOP) is found silent within about a second, and proven healthy again after', async () => {
     const a = await node('cuebe:test:frozen');
     const b = await node('cuebe:test:frozen');
     try {

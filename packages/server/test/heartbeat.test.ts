@@ -1,5 +1,5 @@
 /**
- * The heartbeat over real sockets (P20), on a server whose heartbeat runs from its start — before
+ * The heartbeat over real sockets (S19), on a server whose heartbeat runs from its start — before
  * any socket exists, as in production — with a shortened interval. Rule ids: docs/SPEC.md.
  */
 import WebSocket from 'ws';
@@ -36,7 +36,7 @@ describe(`heartbeat (${backend})`, () => {
     return at;
   }
 
-  it('P20 started with no sockets, it pings every socket once per interval; one that stops answering is dropped and leaves presence within one interval', async () => {
+  it('S19 started with no sockets, it pings every socket once per interval; one that stops answering is dropped and leaves presence within one interval', async () => {
     expect(hubOf(s.app).connections.size).toBe(0);
     const scriptId = await makeScript(s, show.showId);
     const crewLink = await makeCrew(s, show.showId, { name: 'Answering', allDepartments: true });

@@ -80,6 +80,19 @@ describe(`hub protection (${backend})`, () => {
     await stillWorks(bystander, crew, el.id);
   });
 
+  it('P9 a text frame that is not valid UTF-8 closes that socket with 1007; another client is unaffected', async () => {
+    const el = cue({ departmentId: show.dept.LX });
+    const scriptId = await makeScript(s, show.showId, { elements: [el] });
+    const c = await makeCrew(s, show.showId, { departmentIds: [show.dept.LX] });
+    const crew = await join(scriptId, { token: c.token });
+    const bystander = await join(scriptId, { cookie: sm.cookie });
+    const bad = await join(scriptId, { cookie: sm.cookie });
+    // A lone continuation byte inside a text frame: not UTF-8.
+    bad.sendRaw(Buffer.from([0x7b, 0x22, 0x80, 0x22, 0x7d]), false);
+    expect((await bad.closed).code).toBe(1007);
+    await stillWorks(bystander, crew, el.id);
+  });
+
   it('P9 flooding: RATE_LIMITED errors, then close 4029 when it goes on; another client is unaffected', async () => {
     const el = cue({ departmentId: show.dept.LX });
     const scriptId = await makeScript(s, show.showId, { elements: [el] });

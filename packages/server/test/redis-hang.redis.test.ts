@@ -1,5 +1,5 @@
 /**
- * A Redis that hangs or dies (SPEC S16, P6): three real node processes on one PostgreSQL database
+ * A Redis that hangs or dies (SPEC R4, P6): three real node processes on one PostgreSQL database
  * and a redis-server of this file's own, frozen with SIGSTOP (connections open, nothing answers)
  * and, in the second case, killed. An SM on node A edits and calls GO throughout, crew watch on
  * nodes B and C, and crew links are revoked and rotated during the fault: every edit and every GO
@@ -319,11 +319,11 @@ async function throughFault(fault: 'hang' | 'outage') {
 }
 
 describe('a Redis that hangs or dies, three nodes', () => {
-  it('S16 P6 Redis frozen (SIGSTOP) 5 s: edits, GOs and revocations cross nodes within 1.5 s; /readyz never waits on Redis', async () => {
+  it('R4 P6 Redis frozen (SIGSTOP) 5 s: edits, GOs and revocations cross nodes within 1.5 s; /readyz never waits on Redis', async () => {
     await throughFault('hang');
   }, 90_000);
 
-  it('S16 P6 Redis killed for 5 s: edits, GOs and revocations cross nodes within 1.5 s; /readyz never waits on Redis', async () => {
+  it('R4 P6 Redis killed for 5 s: edits, GOs and revocations cross nodes within 1.5 s; /readyz never waits on Redis', async () => {
     await throughFault('outage');
   }, 90_000);
 });

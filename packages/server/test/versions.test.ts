@@ -40,9 +40,9 @@ describe(`saved versions: save, list, compare, restore (${backend})`, () => {
     const { script } = (await sm.post(`/api/shows/${showId}/scripts`, { name: 'Book' })).body;
     const id = script.id as string;
     // Keys after SHOW START (a0) and SHOW END (a1), so no two siblings tie.
-    const lx1 = element({ name: 'LX 1', departmentId: lx, offsetMs: 10_000, orderKey: 'b1' });
-    const lx2 = element({ name: 'LX 2', departmentId: lx, offsetMs: 20_000, orderKey: 'b2' });
-    const snd1 = element({ name: 'SND 1', departmentId: snd, offsetMs: 30_000, orderKey: 'b3' });
+    const lx1 = element({ name: 'LX 1', departmentId: lx, offsetMs: 10_000, orderKey: 'b01' });
+    const lx2 = element({ name: 'LX 2', departmentId: lx, offsetMs: 20_000, orderKey: 'b02' });
+    const snd1 = element({ name: 'SND 1', departmentId: snd, offsetMs: 30_000, orderKey: 'b03' });
     const storm = randomUUID();
     await op(id, { kind: 'batch', ops: [lx1, lx2, snd1].map((e) => ({ kind: 'create', element: e })) });
     await op(id, { kind: 'group', groupId: storm, ids: [lx1.id, lx2.id], name: 'Storm' });
@@ -50,11 +50,11 @@ describe(`saved versions: save, list, compare, restore (${backend})`, () => {
     expect(saved.status).toBe(201);
     const atSave = await read(id);
     // After the save: one cue changed in two fields, one deleted, one added, one moved out of the group.
-    const lx3 = element({ name: 'LX 3', departmentId: lx, offsetMs: 40_000, orderKey: 'b4' });
+    const lx3 = element({ name: 'LX 3', departmentId: lx, offsetMs: 40_000, orderKey: 'b04' });
     await op(id, { kind: 'update', id: lx1.id, fields: { notes: 'Faster', offsetMs: 12_000 } });
     await op(id, { kind: 'delete', id: snd1.id });
     await op(id, { kind: 'create', element: lx3 });
-    await op(id, { kind: 'move', id: lx2.id, orderKey: 'b5', parentId: null });
+    await op(id, { kind: 'move', id: lx2.id, orderKey: 'b05', parentId: null });
     return { id, version: saved.body.version, atSave, lx1, lx2, lx3, snd1, storm };
   }
 
@@ -108,7 +108,7 @@ describe(`saved versions: save, list, compare, restore (${backend})`, () => {
     ]);
     expect(changed.get(lx2.id)).toEqual([
       { field: 'parentId', from: storm, to: null },
-      { field: 'orderKey', from: 'b2', to: 'b5' },
+      { field: 'orderKey', from: 'b02', to: 'b05' },
     ]);
     // The group's derived timing follows its children.
     expect(changed.get(storm)?.map((f) => f.field)).toEqual(['offsetMs', 'durationMs']);

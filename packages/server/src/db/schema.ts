@@ -317,7 +317,7 @@ export const showMembers = pgTable(
 
 /**
  * Each node's presence snapshot per script, written only while its Redis bus is down or silent
- * (SPEC S16), so the other nodes, polling the database meanwhile, still see who is connected.
+ * (SPEC R4), so the other nodes, polling the database meanwhile, still see who is connected.
  * The snapshot is the fan-out message as it goes on the bus, parsed like one when read.
  */
 export const nodePresence = pgTable(

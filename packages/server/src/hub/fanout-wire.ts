@@ -115,7 +115,7 @@ const SharingMessage = z.strictObject({
   origin: NodeId,
   scriptId: SomeId,
   shared: z.boolean(),
-  /** For the show's crew lists (S16); absent from nodes that predate it. */
+  /** For the show's crew lists (S18); absent from nodes that predate it. */
   showId: SomeId.optional(),
 });
 

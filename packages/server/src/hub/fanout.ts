@@ -72,7 +72,7 @@ export interface Fanout {
    * Called when the hub should deliver from the database because messages from other nodes may
    * have been missed: at once when the link is found down or silent, then every pollWhileDownMs
    * while it stays so (edits, playback, credentials and presence then cross nodes through the
-   * database, SPEC S16), and once when it is proven healthy again — a refill then leaves no hole.
+   * database, SPEC R4), and once when it is proven healthy again — a refill then leaves no hole.
    * In-process: never. `live` is true for that last call, false for the calls while it is down.
    */
   onReconnect?(handler: (live: boolean) => void): () => void;

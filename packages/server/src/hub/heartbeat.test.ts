@@ -1,5 +1,5 @@
 /**
- * The heartbeat's schedule alone (P20): over any socket count and any joins and leaves between
+ * The heartbeat's schedule alone (S19): over any socket count and any joins and leaves between
  * ticks, every socket is pinged exactly once per interval (`slots` ticks) while it is there.
  */
 import fc from 'fast-check';
@@ -70,7 +70,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 describe('heartbeat schedule', () => {
-  it('P20 starting empty, the first socket is pinged within one interval and then once per interval', () => {
+  it('S19 starting empty, the first socket is pinged within one interval and then once per interval', () => {
     const slots = heartbeatSlots(30_000);
     expect(slots).toBe(100);
     const steps: Step[] = [
@@ -84,7 +84,7 @@ describe('heartbeat schedule', () => {
   });
 
   for (const initial of [0, 1, 5, 99, 100, 250]) {
-    it(`P20 ${initial} sockets, joining and leaving mid-sweep: each pinged exactly once per interval`, () => {
+    it(`S19 ${initial} sockets, joining and leaving mid-sweep: each pinged exactly once per interval`, () => {
       fc.assert(
         fc.property(
           fc.integer({ min: 1, max: 100 }),
@@ -102,7 +102,7 @@ describe('heartbeat schedule', () => {
     });
   }
 
-  it('P20 pings are spread: sockets that join together land in different ticks', () => {
+  it('S19 pings are spread: sockets that join together land in different ticks', () => {
     const wheel = new HeartbeatWheel<number>(100);
     for (let i = 0; i < 5_000; i++) wheel.add(i);
     const perTick = Array.from({ length: 100 }, () => wheel.tick().length);

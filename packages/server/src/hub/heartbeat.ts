@@ -1,5 +1,5 @@
 /**
- * The heartbeat's schedule (P20): every socket is pinged exactly once per interval, from the
+ * The heartbeat's schedule (S19): every socket is pinged exactly once per interval, from the
  * first socket on, with the pings spread over the interval.
  *
  * A wheel of `slots` buckets, one bucket visited per tick (interval / slots). A socket keeps its

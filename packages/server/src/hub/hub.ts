@@ -465,7 +465,7 @@ export class Hub {
   }
 
   /**
-   * The bus is down or silent (Redis dead or hung, SPEC S16): access changes published on it do
+   * The bus is down or silent (Redis dead or hung, SPEC R4): access changes published on it do
    * not arrive, but every one of them is in the database, so each poll re-reads the open sockets'
    * credentials — a revocation, rotation, expiry or unshare closes its sockets within a poll on
    * every node — and the other nodes' presence, which they write there meanwhile. (Entries and
@@ -528,7 +528,7 @@ export class Hub {
 
   /**
    * Ping every socket once per `ms` and drop one that did not answer the previous ping (0: off),
-   * the pings spread over the interval (P20, heartbeat.ts).
+   * the pings spread over the interval (S19, heartbeat.ts).
    */
   setHeartbeat(ms: number): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);

@@ -1,5 +1,5 @@
 /**
- * Presence across nodes while the bus is down or silent (SPEC S16). Snapshots normally cross on
+ * Presence across nodes while the bus is down or silent (SPEC R4). Snapshots normally cross on
  * Redis; with Redis dead or hung each node writes them to the database instead (one row per node
  * and script, replaced each time) and reads the other nodes' rows on every fallback poll. Ages
  * come from the database's clock on both sides, so node clocks never meet; a row not refreshed

@@ -18,7 +18,7 @@
  * node publishes a heartbeat on a channel of its own through the same two connections and
  * expects it back on its subscriber. While its own heartbeat stays away longer than `silentMs`,
  * or the subscription is down, the bus counts as down and the hub delivers from the database
- * (SPEC S16); it counts as up again only once a heartbeat sent after it went down has come back.
+ * (SPEC R4); it counts as up again only once a heartbeat sent after it went down has come back.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -47,7 +47,7 @@ export interface RedisFanoutOptions {
   maxUnsent?: number;
   /**
    * While the bus is down or silent, ask the hub to deliver from the database this often, so
-   * clients on other nodes still get edits, GOs and access changes within 1.5 s (SPEC S16).
+   * clients on other nodes still get edits, GOs and access changes within 1.5 s (SPEC R4).
    */
   pollWhileDownMs?: number;
   /** How often this node sends its heartbeat through the bus. */

@@ -1,5 +1,5 @@
 /**
- * The crew's script list, live (SPEC S16): `GET /api/crew-access/events` (Authorization: Bearer
+ * The crew's script list, live (SPEC S18): `GET /api/crew-access/events` (Authorization: Bearer
  * the share token) is a text/event-stream that says `scripts` whenever a script of the link's
  * show is shared, unshared, made shared or deleted while shared, on any node (the fan-out's
  * `sharing` message), and `access` before it ends when the link is revoked, rotated or removed.

@@ -48,7 +48,7 @@ export async function scriptRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const body = parse(ScriptCreateBody, req.body);
     await showFor(db, user.id, showId, 'edit');
     const made = await createScript(db, { showId, ...body });
-    // A script made shared appears on open crew lists at once (S16).
+    // A script made shared appears on open crew lists at once (S18).
     if (made.script.shared)
       await ctx.fanout.publish({
         type: 'sharing',

@@ -9,6 +9,16 @@ import { DeptChip } from '../ui/DeptChip';
 
 const FLASH_MS = 2000;
 
+/**
+ * The running list: a group with nothing of this crew member's in it has no time of its own here
+ * (its timing comes only from what they may see, SPEC S17), so it is left out.
+ */
+function runningList(elements: Iterable<Element>): Element[] {
+  const all = [...elements];
+  const parents = new Set(all.map((e) => e.parentId));
+  return timeOrder(all.filter((e) => e.type !== 'GROUP' || parents.has(e.id)));
+}
+
 export function CrewCueList({ live }: { live: SyncClient }) {
   const elements = useLive(live, (v) => v.elements);
   const departments = useLive(live, (v) => v.departments);
@@ -35,7 +45,7 @@ export function CrewCueList({ live }: { live: SyncClient }) {
     [live],
   );
 
-  const list = useMemo(() => timeOrder(elements.values()), [elements]);
+  const list = useMemo(() => runningList(elements.values()), [elements]);
   const byId = useMemo(() => new Map(departments.map((d) => [d.id, d])), [departments]);
   const format = useMemo(
     () => (ms: number) => (plannedStart ? formatClock(plannedStart, ms, prefs.hour24) : formatOffset(ms)),
@@ -68,7 +78,7 @@ export function StaticCueList({
   plannedStart: string | null;
 }) {
   const prefs = usePrefs();
-  const list = useMemo(() => timeOrder(elements), [elements]);
+  const list = useMemo(() => runningList(elements), [elements]);
   const byId = useMemo(() => new Map(departments.map((d) => [d.id, d])), [departments]);
   const format = (ms: number) => (plannedStart ? formatClock(plannedStart, ms, prefs.hour24) : formatOffset(ms));
   return (

@@ -1,5 +1,5 @@
 /**
- * Keeps the crew's script list live (SPEC S16): a stream from /api/crew-access/events (the token
+ * Keeps the crew's script list live (SPEC S18): a stream from /api/crew-access/events (the token
  * as Authorization: Bearer, never in the URL) says when a script of the show was shared or
  * unshared; the list is then read again. After a drop it reconnects with backoff and reads the
  * list once more, since a change may have come and gone meanwhile.

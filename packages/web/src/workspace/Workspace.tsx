@@ -83,7 +83,7 @@ function WorkspaceBody({ live, scriptId, user }: { live: SyncClient; scriptId: s
   const { notices, push, dismiss } = useNotices();
   const activeRow = useRef<string | null>(null);
   // Where + Cue / Ctrl+Enter add: after the row just added or explicitly selected, not the row
-  // focus last passed through (docs/SPEC.md W1).
+  // focus last passed through (docs/SPEC.md SC4).
   const insert = useInsertAnchor();
   const selectionRef = useRef(selection);
   selectionRef.current = selection;

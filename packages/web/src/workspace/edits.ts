@@ -22,7 +22,7 @@ export const isEndNote = (el: Element): boolean =>
   el.type === 'NOTE' && el.parentId === null && el.name.trim().toUpperCase() === 'SHOW END';
 
 /**
- * Where a row added with `anchor` chosen goes (SPEC W1): just after it, in its parent — a group
+ * Where a row added with `anchor` chosen goes (SPEC SC4): just after it, in its parent — a group
  * as a whole is followed, not entered; a row goes into a group only after one of its rows —
  * and never after a top-level SHOW END note (the row goes just before it instead). No anchor: at
  * the top level, after its last cue or group.

@@ -1,5 +1,5 @@
 /**
- * The insertion anchor (docs/SPEC.md W1): + Cue and Ctrl+Enter add after the row just added or
+ * The insertion anchor (docs/SPEC.md SC4): + Cue and Ctrl+Enter add after the row just added or
  * explicitly selected — never after whatever row focus last passed through — and the table shows
  * where with a line, the toolbar in words (naming the group when the row would go into one).
  */
