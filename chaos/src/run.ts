@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { passed, type ScenarioResult } from './result';
 import { crashScenario } from './scenarios/crash';
 import { dbOutageScenario } from './scenarios/db-outage';
+import { lostCommitReplyScenario } from './scenarios/lost-commit-reply';
 import { expiryScenario } from './scenarios/expiry';
 import { redisOutageScenario } from './scenarios/redis-outage';
 import { fuzzScenario } from './scenarios/fuzz';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     fuzz: { type: 'string', default: '100000' },
     storm: { type: 'string', default: '2000' },
     slow: { type: 'string', default: '1000' },
+    'lost-replies': { type: 'string', default: '70' },
     seed: { type: 'string', default: '20240607' },
     json: { type: 'string' },
   },
@@ -39,6 +41,11 @@ const log = (line: string) => console.log(`  · ${line}`);
 const scenarios: { name: string; limitMs: number; run: () => Promise<ScenarioResult> }[] = [
   { name: 'crash', limitMs: 12 * 60_000, run: () => crashScenario({ iterations: Number(values.crash), seed, log }) },
   { name: 'db-outage', limitMs: 90_000, run: () => dbOutageScenario({ outageMs: 10_000 }) },
+  {
+    name: 'lost-commit-reply',
+    limitMs: 3 * 60_000,
+    run: () => lostCommitReplyScenario({ rounds: Number(values['lost-replies']), log }),
+  },
   { name: 'redis-outage', limitMs: 120_000, run: () => redisOutageScenario({ outageMs: 5_000 }) },
   { name: 'storm', limitMs: 4 * 60_000, run: () => stormScenario({ sockets: Number(values.storm), log }) },
   { name: 'bad-network', limitMs: 2 * 60_000, run: () => badNetworkScenario({ seed, faultMs: 20_000, log }) },
