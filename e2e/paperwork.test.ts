@@ -1,7 +1,8 @@
 /**
  * The Paperwork panel in a real browser: a CSV import previewed (bad rows listed by line, nothing
  * written), then imported as one change the table shows at once; a version saved, compared with
- * now and restored; the SM's alert preferences kept with the account.
+ * now and restored; an import whose answer was lost, tried again with its key, imports its rows
+ * once; the SM's alert preferences kept with the account.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
