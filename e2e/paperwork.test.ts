@@ -1,7 +1,8 @@
 /**
  * The Paperwork panel in a real browser: a CSV import previewed (bad rows listed by line, nothing
  * written), then imported as one change the table shows at once; a version saved, compared with
- * now and restored; the SM's alert preferences kept with the account.
+ * now and restored; an import whose answer was lost, tried again with its key, imports its rows
+ * once; the SM's alert preferences kept with the account.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -61,6 +62,32 @@ describe.skipIf(!hasChromium)('paperwork panel', () => {
     await page.getByLabel('LX 40 name').waitFor();
     await page.getByLabel('PYRO 1 name').waitFor();
     expect(await page.getByLabel('SHOW START name').count()).toBe(0); // replaced
+  });
+
+  it('W1 W2 an import whose answer was lost, tried again from the panel, imports its rows once', async () => {
+    const csv = [HEADER, '0:04:00,CUE,FLY 7,Cloth out,,,NORMAL,,,', '0:05:00,CUE,FLY 8,Cloth in,,,NORMAL,,,'].join(
+      '\n',
+    );
+    await page.getByRole('button', { name: 'Add at the end' }).click();
+    await page.getByLabel('CSV file to import').setInputFiles(file('fly.csv', csv));
+    const preview = page.getByTestId('import-preview');
+    // The first attempt reaches the server (and commits); its answer never reaches the page.
+    let lost = 0;
+    await page.route('**/api/scripts/*/import?mode=append', async (route) => {
+      if (lost > 0) return route.fallback();
+      lost++;
+      await route.fetch();
+      await route.abort('failed');
+    });
+    await preview.getByRole('button', { name: 'Import 2 rows' }).click();
+    await page.getByText('Cannot reach the server').waitFor();
+    await page.getByLabel('FLY 7 name').waitFor(); // committed all the same: it came over the socket
+    await preview.getByRole('button', { name: 'Import 2 rows' }).click();
+    await page.getByRole('status').filter({ hasText: 'Imported as version' }).waitFor();
+    await page.unroute('**/api/scripts/*/import?mode=append');
+    expect(lost).toBe(1);
+    expect(await page.getByLabel('FLY 7 name').count()).toBe(1);
+    expect(await page.getByLabel('FLY 8 name').count()).toBe(1);
   });
 
   it('saves a version, compares it with now, and restores it', async () => {

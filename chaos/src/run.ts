@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { passed, type ScenarioResult } from './result';
 import { crashScenario } from './scenarios/crash';
 import { dbOutageScenario } from './scenarios/db-outage';
+import { lostCommitReplyScenario } from './scenarios/lost-commit-reply';
 import { expiryScenario } from './scenarios/expiry';
 import { redisOutageScenario } from './scenarios/redis-outage';
 import { redisHungScenario } from './scenarios/redis-hung';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     fuzz: { type: 'string', default: '100000' },
     storm: { type: 'string', default: '2000' },
     slow: { type: 'string', default: '1000' },
+    'lost-replies': { type: 'string', default: '70' },
     seed: { type: 'string', default: '20240607' },
     json: { type: 'string' },
   },
@@ -41,6 +43,11 @@ const log = (line: string) => console.log(`  · ${line}`);
 const scenarios: { name: string; limitMs: number; run: () => Promise<ScenarioResult> }[] = [
   { name: 'crash', limitMs: 12 * 60_000, run: () => crashScenario({ iterations: Number(values.crash), seed, log }) },
   { name: 'db-outage', limitMs: 90_000, run: () => dbOutageScenario({ outageMs: 10_000 }) },
+  {
+    name: 'lost-commit-reply',
+    limitMs: 3 * 60_000,
+    run: () => lostCommitReplyScenario({ rounds: Number(values['lost-replies']), log }),
+  },
   { name: 'redis-outage', limitMs: 120_000, run: () => redisOutageScenario({ outageMs: 5_000 }) },
   {
     name: 'redis-hung',

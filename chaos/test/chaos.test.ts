@@ -1,6 +1,7 @@
 /**
  * The fast chaos scenarios, run by `npm test` (the long runs are `npm run chaos`): a few crash
- * iterations, a fuzz sample, the security checks and credential expiry — real node processes,
+ * iterations, a fuzz sample, the security checks, credential expiry and a round of lost commit
+ * replies — real node processes,
  * real PostgreSQL, the same independent checker.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import type { ScenarioResult } from '../src/result';
 import { crashScenario } from '../src/scenarios/crash';
 import { expiryScenario } from '../src/scenarios/expiry';
 import { fuzzScenario } from '../src/scenarios/fuzz';
+import { lostCommitReplyScenario } from '../src/scenarios/lost-commit-reply';
 import { securityScenario } from '../src/scenarios/security';
 
 const clean = (r: ScenarioResult) => {
@@ -38,5 +40,12 @@ describe('chaos (fast sample)', () => {
 
   it('expiry: a link expiring mid-run closes 1008 expired; renewed, it resumes with nothing lost or doubled', async () => {
     clean(await expiryScenario());
+  }, 120_000);
+
+  it('lost commit reply: 7 writes of every kind committed without a reply — answered honestly, retried once, delivered within 1 s', async () => {
+    const r = await lostCommitReplyScenario({ rounds: 7 });
+    clean(r);
+    expect(r.figures['answered UNAVAILABLE']).toBe(0);
+    expect(r.figures['rows doubled by import retries']).toBe(0);
   }, 120_000);
 });
