@@ -1,13 +1,18 @@
-/** Writes this suite's section of docs/BENCHMARKS.md, leaving every other section as it is. */
+/**
+ * Writes what a browser test measured to `test-results/e2e-figures.md` (one section per suite,
+ * the others left as they are). Tests never write into docs/: docs/BENCHMARKS.md quotes a run's
+ * figures by hand, with its command (STYLE §12).
+ */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const file = fileURLToPath(new URL('../../docs/BENCHMARKS.md', import.meta.url));
+const dir = fileURLToPath(new URL('../../test-results/', import.meta.url));
+const file = `${dir}e2e-figures.md`;
 
 export function writeSection(heading: string, body: string): void {
   const title = `## ${heading}`;
   const section = `${title}\n\n${body.trim()}\n`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Browser test figures (the last run)\n';
   const start = text.indexOf(title);
   if (start >= 0) {
     const next = text.indexOf('\n## ', start + title.length);
@@ -15,7 +20,7 @@ export function writeSection(heading: string, body: string): void {
   } else {
     text = text.replace(/\s*$/, '\n\n') + section;
   }
-  mkdirSync(fileURLToPath(new URL('../../docs', import.meta.url)), { recursive: true });
+  mkdirSync(dir, { recursive: true });
   writeFileSync(file, text);
 }
 
