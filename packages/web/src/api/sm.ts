@@ -1,5 +1,5 @@
 /** The stage manager's REST calls (session cookie). One function per endpoint of the contract. */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type {
   CrewCreateBody,
   DepartmentCreateBody,
@@ -36,6 +36,8 @@ export const auth = {
   register: (email: string, password: string, displayName: string) =>
     request('/api/auth/register', UserRes, { method: 'POST', body: { email, password, displayName } }),
   logout: () => request('/api/auth/logout', NoContent, { method: 'POST' }),
+  logoutEverywhere: () =>
+    request('/api/auth/logout-everywhere', z.object({ sessionsEnded: z.number() }), { method: 'POST' }),
 };
 
 export const shows = {

@@ -9,9 +9,12 @@ import { TopBar } from '../ui/TopBar';
 
 export function SmShell({ user, crumbs, children }: { user: User; crumbs?: ReactNode; children: ReactNode }) {
   const qc = useQueryClient();
-  const logout = async () => {
+  const logout = async (everywhere: boolean) => {
+    // Every device signed in as this account: the laptop calling the show too, so ask first.
+    const question = `Log out every device signed in as ${user.email}? Scripts open on them close at once.`;
+    if (everywhere && !window.confirm(question)) return;
     try {
-      await auth.logout();
+      await (everywhere ? auth.logoutEverywhere() : auth.logout());
     } finally {
       forgetUser();
       qc.clear();
@@ -27,8 +30,11 @@ export function SmShell({ user, crumbs, children }: { user: User; crumbs?: React
             <span className="user-name" title={user.email}>
               {user.displayName}
             </span>
-            <button type="button" className="btn btn-ghost" onClick={logout}>
+            <button type="button" className="btn btn-ghost" onClick={() => void logout(false)}>
               Log out
+            </button>
+            <button type="button" className="btn btn-ghost" onClick={() => void logout(true)}>
+              Log out everywhere
             </button>
           </>
         }
