@@ -8,7 +8,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { EDITABLE_FIELDS, type Element, type ScriptState } from '@cuebe/protocol';
 import type { Db } from '../db/open';
 import { elements, scripts, scriptVersions } from '../db/schema';
-import { AppError, notFound } from '../errors';
+import { AppError, isSerializationFailure, notFound } from '../errors';
 import type { ActorRef } from './store';
 import { toElement, toScript, toScriptInfo } from './rows';
 
@@ -25,6 +25,17 @@ export interface VersionInfo {
 
 /** Snapshot `scriptId` as it is now into a new BACKUP script, in one transaction. */
 export async function saveVersion(db: Db, scriptId: string, name: string, actor: ActorRef): Promise<VersionInfo> {
+  // The snapshot's reference to the script meets a commit to it made meanwhile: take it again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await saveVersionOnce(db, scriptId, name, actor);
+    } catch (err) {
+      if (attempt >= 4 || !isSerializationFailure(err)) throw err;
+    }
+  }
+}
+
+function saveVersionOnce(db: Db, scriptId: string, name: string, actor: ActorRef): Promise<VersionInfo> {
   return db.transaction(
     async (tx) => {
       const [source] = await tx.select().from(scripts).where(eq(scripts.id, scriptId));
