@@ -16,6 +16,7 @@ import { crashScenario } from './scenarios/crash';
 import { dbOutageScenario } from './scenarios/db-outage';
 import { dbConnectionLossScenario } from './scenarios/db-connection-loss';
 import { dbHungScenario } from './scenarios/db-hung';
+import { clockSkewScenario } from './scenarios/clock-skew';
 import { expiryScenario } from './scenarios/expiry';
 import { redisOutageScenario } from './scenarios/redis-outage';
 import { fuzzScenario } from './scenarios/fuzz';
@@ -43,6 +44,7 @@ const scenarios: { name: string; limitMs: number; run: () => Promise<ScenarioRes
   { name: 'db-outage', limitMs: 90_000, run: () => dbOutageScenario({ outageMs: 10_000 }) },
   { name: 'db-connection-loss', limitMs: 120_000, run: () => dbConnectionLossScenario({ rounds: 25 }) },
   { name: 'db-hung', limitMs: 120_000, run: () => dbHungScenario({ hangMs: 10_000 }) },
+  { name: 'clock-skew', limitMs: 180_000, run: () => clockSkewScenario() },
   { name: 'redis-outage', limitMs: 120_000, run: () => redisOutageScenario({ outageMs: 5_000 }) },
   { name: 'storm', limitMs: 4 * 60_000, run: () => stormScenario({ sockets: Number(values.storm), log }) },
   { name: 'bad-network', limitMs: 2 * 60_000, run: () => badNetworkScenario({ seed, faultMs: 20_000, log }) },
