@@ -173,5 +173,5 @@ describe.skipIf(backend !== 'postgres' || !bin)('database faults (own PostgreSQL
       const health = await call(node.url, 'GET', '/healthz');
       expect(health.status).toBe(200);
       alive();
-    });
+    }, 120_000);
 });
