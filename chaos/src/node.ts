@@ -17,6 +17,12 @@ export interface NodeOptions {
   port?: number;
   logLevel?: string;
   env?: Record<string, string>;
+  /**
+   * This node's clock off by this many ms, and each SIGUSR2 stepping its wall clock by
+   * `clockStepMs` (the server tests' skew-clock.mjs, loaded into the process).
+   */
+  clockSkewMs?: number;
+  clockStepMs?: number;
 }
 
 export interface ServerNode {
@@ -44,7 +50,14 @@ export async function startNode(opts: NodeOptions): Promise<ServerNode> {
   };
   if (opts.redisUrl) env.REDIS_URL = opts.redisUrl;
   else delete env.REDIS_URL;
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
+  const args = ['--import', 'tsx'];
+  if (opts.clockSkewMs || opts.clockStepMs) {
+    args.push('--import', './packages/server/test/skew-clock.mjs');
+    env.CUEBE_TEST_CLOCK_SKEW_MS = String(opts.clockSkewMs ?? 0);
+    env.CUEBE_TEST_CLOCK_STEP_MS = String(opts.clockStepMs ?? 0);
+  }
+  args.push('packages/server/src/main.ts');
+  const proc: ChildProcess = spawn(process.execPath, args, {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

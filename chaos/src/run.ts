@@ -16,6 +16,9 @@ import { passed, type ScenarioResult } from './result';
 import { crashScenario } from './scenarios/crash';
 import { dbOutageScenario } from './scenarios/db-outage';
 import { lostCommitReplyScenario } from './scenarios/lost-commit-reply';
+import { dbConnectionLossScenario } from './scenarios/db-connection-loss';
+import { dbHungScenario } from './scenarios/db-hung';
+import { clockSkewScenario } from './scenarios/clock-skew';
 import { expiryScenario } from './scenarios/expiry';
 import { redisOutageScenario } from './scenarios/redis-outage';
 import { redisHungScenario } from './scenarios/redis-hung';
@@ -48,6 +51,9 @@ const scenarios: { name: string; limitMs: number; run: () => Promise<ScenarioRes
     limitMs: 3 * 60_000,
     run: () => lostCommitReplyScenario({ rounds: Number(values['lost-replies']), log }),
   },
+  { name: 'db-connection-loss', limitMs: 120_000, run: () => dbConnectionLossScenario({ rounds: 25 }) },
+  { name: 'db-hung', limitMs: 120_000, run: () => dbHungScenario({ hangMs: 10_000 }) },
+  { name: 'clock-skew', limitMs: 180_000, run: () => clockSkewScenario() },
   { name: 'redis-outage', limitMs: 120_000, run: () => redisOutageScenario({ outageMs: 5_000 }) },
   {
     name: 'redis-hung',

@@ -84,3 +84,11 @@ export function isDataException(err: unknown): boolean {
   }
   return false;
 }
+
+/** A repeatable-read or serializable transaction lost to a concurrent commit (SQLSTATE 40001): run it again. */
+export function isSerializationFailure(err: unknown): boolean {
+  const e = err as { code?: string; cause?: unknown } | null;
+  if (!e) return false;
+  if (e.code === '40001') return true;
+  return e.cause !== undefined && e.cause !== err && isSerializationFailure(e.cause);
+}

@@ -126,5 +126,5 @@ describe.skipIf(backend !== 'postgres' || !bin)('hung database (own PostgreSQL, 
     sm.close();
     crew.close();
     again.close();
-  });
+  }, 90_000);
 });

@@ -10,7 +10,7 @@ import type { Db } from '../db/open';
 import { elements, scripts, scriptVersions } from '../db/schema';
 import { z } from 'zod';
 import { mayHaveCommitted, settle } from '../db/outcome';
-import { AppError, isUniqueViolation, notFound } from '../errors';
+import { AppError, isSerializationFailure, isUniqueViolation, notFound } from '../errors';
 import { storedReply, storeReply } from './replies';
 import { toAppError, type ActorRef } from './store';
 import { toElement, toScript, toScriptInfo } from './rows';
@@ -40,7 +40,7 @@ export async function saveVersion(
 ): Promise<VersionInfo> {
   const saved = () => storedVersion(db, scriptId, key);
   try {
-    return (await saved()) ?? (await saveVersionOnce(db, scriptId, name, actor, key));
+    return (await saved()) ?? (await saveVersionRetried(db, scriptId, name, actor, key));
   } catch (err) {
     if (isUniqueViolation(err)) {
       // The same key, committed meanwhile by a request running beside this one.
@@ -71,6 +71,23 @@ const StoredVersion = z.object({
   createdBy: z.object({ kind: z.enum(['sm', 'crew', 'system']), name: z.string() }),
   createdAt: z.string(),
 });
+
+/** The snapshot's reference to the script meets a commit to it made meanwhile: take it again. */
+async function saveVersionRetried(
+  db: Db,
+  scriptId: string,
+  name: string,
+  actor: ActorRef,
+  key: string,
+): Promise<VersionInfo> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await saveVersionOnce(db, scriptId, name, actor, key);
+    } catch (err) {
+      if (attempt >= 4 || !isSerializationFailure(err)) throw err;
+    }
+  }
+}
 
 async function saveVersionOnce(
   db: Db,
