@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { ChaosClient } from '../clients';
 import { Checker, settled, tally } from '../checker';
-import { commitReplyProxy } from '../commit-proxy';
+import { commitReplyProxy } from '@cuebe/server/testing';
 import { startNode, type ServerNode } from '../node';
 import { expect, r0, type ScenarioResult } from '../result';
 import { freshDatabase } from '../services';

@@ -11,7 +11,7 @@ import type { Op } from '@cuebe/protocol';
 import { backend, freshPgDatabase, startServer, type TestServer } from './harness';
 import { api, element, tokenOf, type SmClient } from './http';
 import { Wire } from './hub-wire';
-import { lossyProxy, type LossyProxy } from './pg-proxy';
+import { commitReplyProxy, type CommitReplyProxy } from '../src/testing/commit-reply-proxy';
 
 const HEADER = 'Time,Type,Element Name,Description,Group Path,Department,Priority,Location,Duration,Color';
 const csv50 = [
@@ -23,7 +23,7 @@ const DELIVERY_MS = 1_000;
 
 describe.skipIf(backend !== 'postgres')('lost commit replies (postgres)', () => {
   let db: Awaited<ReturnType<typeof freshPgDatabase>>;
-  let proxy: LossyProxy;
+  let proxy: CommitReplyProxy;
   let s: TestServer;
   let sm: SmClient;
   let scriptId: string;
@@ -33,7 +33,7 @@ describe.skipIf(backend !== 'postgres')('lost commit replies (postgres)', () => 
 
   beforeAll(async () => {
     db = await freshPgDatabase();
-    proxy = await lossyProxy(db.url);
+    proxy = await commitReplyProxy(db.url);
     s = await startServer({ databaseUrl: proxy.url });
     sm = await api(s);
     const showId = (await sm.post('/api/shows', { name: 'Lost replies' })).body.show.id as string;

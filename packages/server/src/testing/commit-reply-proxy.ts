@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 
-export interface LossyProxy {
+export interface CommitReplyProxy {
   /** postgres://… through the proxy, to the same database as `target`. */
   url: string;
   /** Lose the reply of the next commit of a write; resolves once it was thrown away. */
@@ -29,7 +29,7 @@ function cstring(b: Buffer, at: number): [string, number] {
   return [b.toString('utf8', at, end), end + 1];
 }
 
-export async function lossyProxy(target: string): Promise<LossyProxy> {
+export async function commitReplyProxy(target: string): Promise<CommitReplyProxy> {
   const t = new URL(target);
   const sockets = new Set<net.Socket>();
   let armed: (() => void) | null = null;
