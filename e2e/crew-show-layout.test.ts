@@ -136,7 +136,7 @@ describe.skipIf(!hasChromium)('SC1 crew show mode fits a 375-px phone', () => {
         location: i === 5 ? 'Followspot platform, stage left' : '',
         colour: null,
         parentId: null,
-        orderKey: `m${String(i).padStart(4, '0')}`,
+        orderKey: `m${String(i).padStart(13, '0')}`,
       };
       cues.push(el);
       await world.api.call('POST', `/api/scripts/${world.scriptId}/elements`, el);

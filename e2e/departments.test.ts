@@ -101,7 +101,7 @@ describe.skipIf(!hasChromium)('departments added after the defaults', () => {
       location: '',
       colour: null,
       parentId: null,
-      orderKey: `m${i}`,
+      orderKey: `m${String(i).padStart(13, '0')}`,
     });
     for (const [i, [name, initials]] of [
       ['AUTO 1', 'AUTO'],

@@ -77,7 +77,7 @@ export function cueElement(i: number, departmentId: string | null): Element {
     location: '',
     colour: null,
     parentId: null,
-    orderKey: `a${String(i).padStart(5, '0')}`,
+    orderKey: `m${String(i).padStart(13, '0')}`,
   };
 }
 
