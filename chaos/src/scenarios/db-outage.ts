@@ -84,6 +84,7 @@ export async function dbOutageScenario(opts: { outageMs: number }): Promise<Scen
       figures: {
         'acked before': ackedBefore,
         'UNAVAILABLE errors': unavailable,
+        'errors by code': [...sm.rec.errors].map(([c, n]) => `${c}×${n}`).join(' ') || 'none',
         'acks during the outage': ackedDuring,
         'queued at the end of the outage': pendingAtEnd,
         'SM socket closes': sm.rec.closes.map((c) => c.code).join(' ') || 'none',

@@ -8,7 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { PoolClient } from 'pg';
 import { isUnavailable } from '../errors';
 import { watchPool } from '../metrics';
-import { pglitePrepared, postgresPrepared, type PreparedStatement } from './prepared';
+import { connectPooled, pglitePrepared, postgresPrepared, type PreparedStatement } from './prepared';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -101,21 +101,18 @@ async function openPostgres(url: string, poolSize: number, t: DbTimeouts): Promi
     keepAlive: true,
     keepAliveInitialDelayMillis: t.keepAliveMs,
   });
-  // No database error may end the process (SPEC R19). A connection reports a lost server as an
+  // No database error may end the process (SPEC F1). A connection reports a lost server as an
   // 'error' event, and an event nobody listens to is thrown: the pool listens while a
   // connection is idle, a pool query while it runs — and this listener at every other moment
   // (borrowed by a transaction, between its statements). The failing query reports the fault;
   // the connection is dropped on release (borrow below) and the pool makes a new one.
   pool.on('connect', (client) => client.on('error', () => {}));
   pool.on('error', () => {});
-  // The same for a connection lost while borrowed (inside a transaction): its query fails
-  // with the error, and the pool drops the connection when it is released.
-  pool.on('connect', (client) => client.on('error', () => {}));
   watchPool(pool, poolSize);
   const db = drizzle(pool, { schema });
   /** A connection of its own for `use`; released broken (closed, not pooled) after a connection fault. */
   const borrow = async <T>(use: (client: PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
+    const client = await connectPooled(pool);
     let broken = false;
     const onError = () => (broken = true);
     client.on('error', onError);

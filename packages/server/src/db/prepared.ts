@@ -12,7 +12,8 @@
  *   so it never runs inside another caller's transaction.
  */
 import type { PGlite } from '@electric-sql/pglite';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { isUnavailable } from '../errors';
 
 export type Param = string | number | null;
 export type PreparedStatement = (params: readonly Param[]) => Promise<(string | null)[][]>;
@@ -23,16 +24,39 @@ export function postgresPrepared(pool: Pool, name: string, text: string): Prepar
   return shared(pool, name, text, () => newPostgresPrepared(pool, name, text));
 }
 
+/**
+ * A pooled connection. Failing to get one means nothing was sent, so it is marked as such
+ * (SQLSTATE 08001): a write that meets it is answered UNAVAILABLE, not OUTCOME_UNKNOWN (SPEC W3).
+ */
+export async function connectPooled(pool: Pool): Promise<PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw Object.assign(new Error(`could not connect to the database: ${message}`), { code: '08001', cause: err });
+  }
+}
+
 function newPostgresPrepared(pool: Pool, name: string, text: string): PreparedStatement {
   return async (params) => {
-    const res = await pool.query<(string | null)[]>({
-      name,
-      text,
-      values: [...params],
-      rowMode: 'array',
-      types: textTypes,
-    });
-    return res.rows;
+    const client = await connectPooled(pool);
+    let broken = false;
+    try {
+      const res = await client.query<(string | null)[]>({
+        name,
+        text,
+        values: [...params],
+        rowMode: 'array',
+        types: textTypes,
+      });
+      return res.rows;
+    } catch (err) {
+      // Its state is unknown after a fault (a statement may still run on it): not pooled again.
+      if (isUnavailable(err)) broken = true;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
   };
 }
 
