@@ -68,7 +68,9 @@ interface SlowRun {
 async function slowRun(db: FreshDatabase, withSlow: boolean, edits: number, opts: SlowOptions): Promise<SlowRun> {
   const problems: string[] = [];
   const tag = withSlow ? 'slow' : 'control';
-  const node: ServerNode = await startNode({ name: `slow-${tag}`, databaseUrl: db.url });
+  // The heartbeat off (HEARTBEAT_MS=0): with it on, this run's RSS grows +200–300 MiB, cause not
+  // yet found (docs/RELIABILITY.md, open items); the cut-off measured here does not depend on it.
+  const node: ServerNode = await startNode({ name: `slow-${tag}`, databaseUrl: db.url, env: { HEARTBEAT_MS: '0' } });
   const checker = new Checker(db.url);
   const sampler = new Sampler(node.url, db.url, db.name);
   let crowd: LiteCrew[] = [];

@@ -44,6 +44,8 @@ const Env = z.object({
   COOKIE_SECURE: bool.optional(),
   /** Name of this node in logs and inter-node messages. Default: random. */
   NODE_ID: z.string().max(64).optional(),
+  /** WebSocket heartbeat: each socket pinged once per this many ms, dropped if silent (0: off). */
+  HEARTBEAT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Directory of the built web app. Default: packages/web/dist. */
   WEB_DIST: z.string().optional(),
   /** HTTPS: PEM certificate (chain) and private key files. Both or neither. */
@@ -80,6 +82,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE ?? (tls !== null || (e.PUBLIC_URL?.startsWith('https:') ?? false)),
     nodeId: e.NODE_ID,
+    heartbeatMs: e.HEARTBEAT_MS,
     webDist: e.WEB_DIST,
     tls,
   };

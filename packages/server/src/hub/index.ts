@@ -33,7 +33,7 @@ export function hubOf(app: FastifyInstance): Hub {
 }
 
 export async function registerHub(app: FastifyInstance, ctx: AppContext, options?: Partial<HubOptions>): Promise<void> {
-  const hub = new Hub(ctx, { ...defaultHubOptions(), ...options });
+  const hub = new Hub(ctx, { ...defaultHubOptions(), heartbeatMs: ctx.config.heartbeatMs, ...options });
   hubs.set(app, hub);
   const origins = allowedOrigins(ctx.config);
 
