@@ -66,7 +66,9 @@ export function defaultHubOptions(): HubOptions {
     maxSocketsPerUser: LIMITS.maxSocketsPerUser,
     gapMs: 100,
     recentSize: 512,
-    presenceDelayMs: 50,
+    // A presence message to the SM lists every crew device (K3), so a reconnecting crowd is
+    // coalesced over a quarter second (S13): still at once to a person, a few messages, not hundreds.
+    presenceDelayMs: 250,
     heartbeatMs: 30_000,
     joinDeadlineMs: 4_000,
     saveDelayNoticeMs: 1_500,
